@@ -24,10 +24,12 @@ if (chosen.length === 0) {
 /** Returns a list of reasons why the privileged tiers cannot run here (empty when they can). */
 function missingForPrivilegedTiers(): string[] {
   const missing: string[] = [];
-  if (process.getuid?.() !== 0) missing.push("not running as root (network namespaces and nft need it)");
+  if (process.getuid?.() !== 0)
+    missing.push("not running as root (network namespaces and nft need it)");
   for (const tool of ["nft", "ip", "nats-server"]) {
     const found = spawnSync("sh", ["-c", `command -v ${tool}`], { encoding: "utf8" });
-    if (found.status !== 0) missing.push(`'${tool}' is not installed (apt-get install nftables iproute2 nats-server)`);
+    if (found.status !== 0)
+      missing.push(`'${tool}' is not installed (apt-get install nftables iproute2 nats-server)`);
   }
   if (!existsSync("/proc/self/ns/net")) missing.push("no network namespace support");
   return missing;
@@ -38,7 +40,9 @@ if (chosen.some((t) => t !== "unit")) {
   if (missing.length > 0) {
     console.error("\n*** integration/e2e tiers CANNOT RUN here:");
     for (const m of missing) console.error(`***   - ${m}`);
-    console.error("*** run `bash .ci/run` as root, or `npm run test:unit` for the unit tier only\n");
+    console.error(
+      "*** run `bash .ci/run` as root, or `npm run test:unit` for the unit tier only\n",
+    );
     process.exit(1);
   }
 }
