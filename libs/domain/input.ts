@@ -98,6 +98,18 @@ function distance(a: string, b: string, max: number): number {
   return prev[b.length] ?? max + 1;
 }
 
+/** The known name closest to a mistyped one (edit distance at most 2), if any. */
+function closest(key: string, names: readonly string[]): string | undefined {
+  if (key.length > 64) return undefined;
+  let best: string | undefined;
+  let bestDistance = 3;
+  for (const name of names) {
+    const d = distance(key, name, 2);
+    if (d < bestDistance) [best, bestDistance] = [name, d];
+  }
+  return best;
+}
+
 /**
  * Reads an object with a closed set of fields. Records "is not an object" (and returns
  * null) for anything else; records each unknown field, suggesting a close known name,
@@ -116,7 +128,7 @@ export function readObject(
   }
   for (const key of Object.keys(value)) {
     if (fields.includes(key)) continue;
-    const near = key.length <= 64 ? fields.find((f) => distance(key, f, 2) <= 2) : undefined;
+    const near = closest(key, fields);
     const hint =
       near === undefined ? `known fields: ${fields.join(", ")}` : `did you mean "${near}"?`;
     problems.add(at(path, key), `${quote(key)} is not a field of ${what} (${hint})`);
