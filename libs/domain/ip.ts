@@ -39,7 +39,6 @@ export type IpParse<T> =
 /** Longest address text we ever parse ("ffff:ffff:ffff:ffff:ffff:ffff:255.255.255.255"). */
 const MAX_ADDRESS_TEXT = 45;
 const DECIMAL_OCTET = /^(?:0|[1-9][0-9]{0,2})$/;
-const LEADING_ZERO = /^0[0-9]+$/;
 const HEX_GROUP = /^[0-9a-fA-F]{1,4}$/;
 const V6_CHARS = /^[0-9a-fA-F:.]+$/;
 
@@ -49,20 +48,34 @@ function fail<T>(reason: string): IpParse<T> {
   return { ok: false, reason };
 }
 
-/** Parses dotted-decimal IPv4 into 4 bytes, or returns the reason it is not one. */
+/**
+ * Parses dotted-decimal IPv4 into 4 bytes, or returns the reason it is not one. A
+ * hand-written scan: this runs for every address of every decoded event.
+ */
 function parseV4Bytes(s: string): Uint8Array | string {
-  const parts = s.split(".");
-  if (parts.length !== 4) return NOT_AN_ADDRESS;
   const bytes = new Uint8Array(4);
-  for (let i = 0; i < 4; i++) {
-    const p = parts[i] ?? "";
-    if (LEADING_ZERO.test(p)) return "has an ipv4 octet with a leading zero (octal or decimal?)";
-    if (!DECIMAL_OCTET.test(p)) return NOT_AN_ADDRESS;
-    const n = Number(p);
-    if (n > 255) return "has an ipv4 octet above 255";
-    bytes[i] = n;
+  let octet = 0;
+  let value = 0;
+  let digits = 0;
+  for (let i = 0; i <= s.length; i++) {
+    const c = i < s.length ? s.charCodeAt(i) : 0x2e; // a virtual "." ends the last octet
+    if (c >= 0x30 && c <= 0x39) {
+      if (digits === 3) return NOT_AN_ADDRESS;
+      if (digits === 1 && value === 0)
+        return "has an ipv4 octet with a leading zero (octal or decimal?)";
+      value = value * 10 + (c - 0x30);
+      digits++;
+    } else if (c === 0x2e) {
+      if (digits === 0 || octet === 4) return NOT_AN_ADDRESS;
+      if (value > 255) return "has an ipv4 octet above 255";
+      bytes[octet++] = value;
+      value = 0;
+      digits = 0;
+    } else {
+      return NOT_AN_ADDRESS;
+    }
   }
-  return bytes;
+  return octet === 4 ? bytes : NOT_AN_ADDRESS;
 }
 
 /** Parses the groups on one side of `::` (or the whole address) into 16-bit values. */
@@ -125,7 +138,7 @@ export function isV4Mapped(addr: IpAddress): boolean {
  * a programming error and throws a RangeError.
  */
 export function formatAddress(bytes: Uint8Array): string {
-  if (bytes.length === 4) return Array.from(bytes).join(".");
+  if (bytes.length === 4) return `${bytes[0]}.${bytes[1]}.${bytes[2]}.${bytes[3]}`;
   if (bytes.length !== 16)
     throw new RangeError(`an address has 4 or 16 bytes, not ${bytes.length}`);
   const groups: number[] = [];
