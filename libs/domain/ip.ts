@@ -271,17 +271,20 @@ export function specialUseOf(addr: IpAddress): string | null {
     if (first === 0) return "is in 0.0.0.0/8 (this network)";
     if (first === 127) return "is a loopback address";
     if (first >= 224 && first <= 239) return "is a multicast address";
-    if (b.every((x) => x === 255)) return "is the broadcast address";
-    if (first >= 240) return "is in the reserved 240.0.0.0/4";
+    if (first >= 240) {
+      return b.every((x) => x === 255)
+        ? "is the broadcast address"
+        : "is in the reserved 240.0.0.0/4";
+    }
     return null;
   }
   if (isV4Mapped(addr)) {
     return `is an ipv4-mapped address; use the ipv4 address "${Array.from(b.subarray(12)).join(".")}"`;
   }
   if (first === 0xff) return "is a multicast address";
-  if (b.subarray(0, 15).every((x) => x === 0)) {
-    if (b[15] === 0) return "is the unspecified address";
-    if (b[15] === 1) return "is a loopback address";
-  }
+  if (first !== 0) return null;
+  for (let i = 1; i < 15; i++) if (b[i] !== 0) return null;
+  if (b[15] === 0) return "is the unspecified address";
+  if (b[15] === 1) return "is a loopback address";
   return null;
 }

@@ -104,9 +104,22 @@ function tableOf(state: FoldState, kind: AggregateKind): ReadonlyMap<string, Any
       : state.policies;
 }
 
-function record(state: WritableFoldState, anomaly: Anomaly): void {
-  if (state.anomalies.length < MAX_ANOMALIES) state.anomalies.push(anomaly);
-  else state.anomaliesDropped++;
+/** Records an anomaly of `stored` (kept up to MAX_ANOMALIES, counted after). */
+function note(
+  state: WritableFoldState,
+  stored: StoredEvent,
+  expectedVersion: number,
+  type: AnomalyKind,
+  detail: string,
+): void {
+  if (state.anomalies.length >= MAX_ANOMALIES) {
+    state.anomaliesDropped++;
+    return;
+  }
+  const { seq } = stored;
+  const { kind, id, version } = stored.event.meta;
+  const message = `seq ${seq}: ${kind} "${id}" v${version} ${detail}`;
+  state.anomalies.push({ type, seq, kind, id, version, expectedVersion, message });
 }
 
 function specOf(body: EventBody): ServiceSpec | EndpointsSpec | PolicySpec | null {
@@ -122,42 +135,32 @@ export function applyEvent(state: WritableFoldState, stored: StoredEvent): void 
   const { meta, body } = event;
   const current = tableOf(state, meta.kind).get(meta.id);
   const expectedVersion = (current?.version ?? 0) + 1;
-  const note = (type: AnomalyKind, message: string): void =>
-    record(state, {
-      type,
-      seq,
-      kind: meta.kind,
-      id: meta.id,
-      version: meta.version,
-      expectedVersion,
-      message,
-    });
-  const where = `seq ${seq}: ${meta.kind} "${meta.id}" v${meta.version}`;
+  // The anomaly text is built only when there is one: this runs for every event.
   if (!Number.isSafeInteger(seq) || seq <= state.lastSeq) {
-    note(
-      "stale_sequence",
-      `${where} is at or before the last sequence folded (${state.lastSeq}); ignored`,
-    );
+    const detail = `is at or before the last sequence folded (${state.lastSeq}); ignored`;
+    note(state, stored, expectedVersion, "stale_sequence", detail);
     return;
   }
   state.lastSeq = seq;
   if (KIND_OF_TYPE[body.type] !== meta.kind) {
-    note("invalid_event", `${where} carries a ${body.type} body; ignored`);
+    note(state, stored, expectedVersion, "invalid_event", `carries a ${body.type} body; ignored`);
     return;
   }
   if (meta.version > expectedVersion) {
+    const missing = `versions ${expectedVersion}-${meta.version - 1} are missing`;
     note(
+      state,
+      stored,
+      expectedVersion,
       "version_gap",
-      `${where} follows v${expectedVersion - 1}: versions ${expectedVersion}-${meta.version - 1} are missing`,
+      `follows v${expectedVersion - 1}: ${missing}`,
     );
   } else if (meta.version < expectedVersion) {
-    note("version_regression", `${where} follows v${expectedVersion - 1}`);
+    note(state, stored, expectedVersion, "version_regression", `follows v${expectedVersion - 1}`);
   }
   if (current !== undefined && current.spec !== null && current.group !== meta.group) {
-    note(
-      "group_changed",
-      `${where} moves it from group "${current.group}" to "${meta.group}" without a tombstone`,
-    );
+    const detail = `moves it from group "${current.group}" to "${meta.group}" without a tombstone`;
+    note(state, stored, expectedVersion, "group_changed", detail);
   }
   const next = {
     kind: meta.kind,
