@@ -1,0 +1,130 @@
+// Appending one event to its aggregate's subject with optimistic concurrency and
+// de-duplication. Bytes in, sequence out: the bus does not know the schema.
+import { headers as natsHeaders } from "@nats-io/transport-node";
+import type { JetStreamClient } from "@nats-io/jetstream";
+import { ConflictError, BusError, isJetStreamApiError, toBusError } from "./errors.ts";
+
+/** Header carrying the aggregate version of the event (a decimal integer >= 1). */
+export const VERSION_HEADER = "Lbaas-Version";
+
+/** One event to append. */
+export interface AppendRequest {
+  /** The aggregate's subject, e.g. `lbaas.evt.default.service.web`. */
+  readonly subject: string;
+  /** The encoded event. */
+  readonly data: Uint8Array;
+  /** Deterministic message id, e.g. `default.service.web.v7` (de-duplication key). */
+  readonly msgId: string;
+  /** The aggregate version this event creates (>= 1); stored in `Lbaas-Version`. */
+  readonly version: number;
+  /** Stream sequence of the subject's last message as the writer knows it; 0 = subject must be empty. */
+  readonly expectedLastSubjectSeq: number;
+  /** Extra headers, e.g. `{"Lbaas-Event-Type": "ServiceUpserted"}`. */
+  readonly headers?: Readonly<Record<string, string>>;
+  /** The stream that must capture the subject (checked by the server; also speeds up conflict reads). */
+  readonly stream?: string;
+  /** Milliseconds to wait for the server's acknowledgement (default: the client's, 5 s). */
+  readonly timeoutMs?: number;
+}
+
+/** Where the event landed. */
+export interface AppendResult {
+  /** Stream sequence of the stored event (the original one for a duplicate). */
+  readonly seq: number;
+  /** True when the message id was seen within the duplicate window: nothing new was stored. */
+  readonly duplicate: boolean;
+}
+
+/**
+ * Publishes one event with `Nats-Msg-Id = msgId` and
+ * `Nats-Expected-Last-Subject-Sequence = expectedLastSubjectSeq`, plus the
+ * `Lbaas-Version` header and the given headers, and waits for the stream's ack.
+ *
+ * De-duplication: a retried publish with the same msgId inside the stream's
+ * duplicate window (2 minutes) returns the ORIGINAL sequence with
+ * `duplicate: true` and stores nothing; nats-server 2.9.10 checks the message id
+ * before the expected sequence, so the retry succeeds even though the subject
+ * has moved on. After the window, the expected sequence is what protects.
+ *
+ * Failures:
+ * - the subject moved on (server API error 10071) → `ConflictError`
+ *   (`version_conflict`) with the subject's current last sequence and version;
+ * - no ack in time → `BusError` `timeout` (the event may or may not be stored:
+ *   retry with the same msgId and expected sequence);
+ * - no stream captures the subject → `no_stream`;
+ * - anything else → `publish_failed`;
+ * - bad arguments → `invalid_argument`, before anything is sent.
+ */
+export async function appendEvent(js: JetStreamClient, req: AppendRequest): Promise<AppendResult> {
+  if (!Number.isSafeInteger(req.version) || req.version < 1)
+    throw new BusError("invalid_argument", `version: ${req.version} is not an integer >= 1`);
+  if (!Number.isSafeInteger(req.expectedLastSubjectSeq) || req.expectedLastSubjectSeq < 0)
+    throw new BusError(
+      "invalid_argument",
+      `expectedLastSubjectSeq: ${req.expectedLastSubjectSeq} is not an integer >= 0`,
+    );
+  if (req.msgId === "") throw new BusError("invalid_argument", `msgId: "" is empty`);
+
+  const h = natsHeaders();
+  for (const [name, value] of Object.entries(req.headers ?? {})) h.set(name, value);
+  h.set(VERSION_HEADER, String(req.version));
+  try {
+    const ack = await js.publish(req.subject, req.data, {
+      msgID: req.msgId,
+      headers: h,
+      expect: {
+        lastSubjectSequence: req.expectedLastSubjectSeq,
+        ...(req.stream !== undefined ? { streamName: req.stream } : {}),
+      },
+      ...(req.timeoutMs !== undefined ? { timeout: req.timeoutMs } : {}),
+    });
+    return { seq: ack.seq, duplicate: ack.duplicate };
+  } catch (err) {
+    if (isJetStreamApiError(err, 10071)) throw await conflictFor(js, req, err);
+    throw toBusError(err, "publish_failed", `publish ${JSON.stringify(req.subject)}`);
+  }
+}
+
+/**
+ * Reads the subject's last message to tell the writer where the aggregate is now.
+ * The read goes to the stream leader (STREAM.MSG.GET), not to a direct get, which
+ * any replica may answer and a lagging follower might answer with an older message.
+ */
+async function conflictFor(
+  js: JetStreamClient,
+  req: AppendRequest,
+  cause: Error,
+): Promise<ConflictError> {
+  const details = {
+    subject: req.subject,
+    expectedLastSubjectSeq: req.expectedLastSubjectSeq,
+  };
+  try {
+    const jsm = await js.jetstreamManager();
+    const stream = req.stream ?? (await jsm.streams.find(req.subject));
+    const last = await jsm.streams.getMessage(stream, { last_by_subj: req.subject });
+    if (last === null)
+      return new ConflictError({ ...details, currentLastSeq: 0, currentVersion: 0 }, { cause });
+    return new ConflictError(
+      {
+        ...details,
+        currentLastSeq: last.seq,
+        currentVersion: parseVersion(last.header.get(VERSION_HEADER)),
+      },
+      { cause },
+    );
+  } catch (err) {
+    // The refusal stands even when the follow-up read fails; say what is unknown.
+    return new ConflictError(
+      { ...details, currentLastSeq: -1, currentVersion: null },
+      { cause: new AggregateError([cause, err], "conflict; reading the current version failed") },
+    );
+  }
+}
+
+/** Parses a `Lbaas-Version` header value; null when absent or not a positive integer. */
+export function parseVersion(value: string | undefined): number | null {
+  if (value === undefined || !/^[1-9][0-9]{0,15}$/.test(value)) return null;
+  const n = Number(value);
+  return Number.isSafeInteger(n) ? n : null;
+}
