@@ -45,6 +45,9 @@ export interface AppendResult {
  * `duplicate: true` and stores nothing; nats-server 2.9.10 checks the message id
  * before the expected sequence, so the retry succeeds even though the subject
  * has moved on. After the window, the expected sequence is what protects.
+ * A duplicate is accepted only if the stored message has the same subject and
+ * the same bytes (one extra read); a different event under the same id (a
+ * concurrent writer of the same version) is a `ConflictError`.
  *
  * Failures:
  * - the subject moved on (server API error 10071) → `ConflictError`
@@ -78,11 +81,35 @@ export async function appendEvent(js: JetStreamClient, req: AppendRequest): Prom
       },
       ...(req.timeoutMs !== undefined ? { timeout: req.timeoutMs } : {}),
     });
+    if (ack.duplicate) await checkSameEvent(js, req, ack.stream, ack.seq);
     return { seq: ack.seq, duplicate: ack.duplicate };
   } catch (err) {
     if (isJetStreamApiError(err, 10071)) throw await conflictFor(js, req, err);
     throw toBusError(err, "publish_failed", `publish ${JSON.stringify(req.subject)}`);
   }
+}
+
+/**
+ * A duplicate ack only says that SOME message with this id is stored. With
+ * deterministic ids (`<aggregate>.v<version>`) two writers racing for the same
+ * version share the id, and 2.9.10 checks ids before expected sequences: the loser
+ * would get `duplicate: true` for the winner's event. So compare the stored bytes:
+ * a genuine retry stored the very same bytes; anything else is a conflict.
+ */
+async function checkSameEvent(
+  js: JetStreamClient,
+  req: AppendRequest,
+  stream: string,
+  seq: number,
+): Promise<void> {
+  const jsm = await js.jetstreamManager();
+  const stored = await jsm.streams.getMessage(stream, { seq });
+  if (stored !== null && stored.subject === req.subject && sameBytes(stored.data, req.data)) return;
+  throw await conflictFor(js, { ...req, stream }, null);
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
 }
 
 /**
@@ -93,8 +120,9 @@ export async function appendEvent(js: JetStreamClient, req: AppendRequest): Prom
 async function conflictFor(
   js: JetStreamClient,
   req: AppendRequest,
-  cause: Error,
+  cause: Error | null,
 ): Promise<ConflictError> {
+  const options = cause === null ? {} : { cause };
   const details = {
     subject: req.subject,
     expectedLastSubjectSeq: req.expectedLastSubjectSeq,
@@ -104,20 +132,25 @@ async function conflictFor(
     const stream = req.stream ?? (await jsm.streams.find(req.subject));
     const last = await jsm.streams.getMessage(stream, { last_by_subj: req.subject });
     if (last === null)
-      return new ConflictError({ ...details, currentLastSeq: 0, currentVersion: 0 }, { cause });
+      return new ConflictError({ ...details, currentLastSeq: 0, currentVersion: 0 }, options);
     return new ConflictError(
       {
         ...details,
         currentLastSeq: last.seq,
         currentVersion: parseVersion(last.header.get(VERSION_HEADER)),
       },
-      { cause },
+      options,
     );
   } catch (err) {
     // The refusal stands even when the follow-up read fails; say what is unknown.
     return new ConflictError(
       { ...details, currentLastSeq: -1, currentVersion: null },
-      { cause: new AggregateError([cause, err], "conflict; reading the current version failed") },
+      {
+        cause: new AggregateError(
+          cause === null ? [err] : [cause, err],
+          "conflict; reading the current version failed",
+        ),
+      },
     );
   }
 }
