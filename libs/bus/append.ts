@@ -1,7 +1,7 @@
 // Appending one event to its aggregate's subject with optimistic concurrency and
 // de-duplication. Bytes in, sequence out: the bus does not know the schema.
 import { headers as natsHeaders } from "@nats-io/transport-node";
-import type { JetStreamClient } from "@nats-io/jetstream";
+import type { JetStreamClient, StoredMsg } from "@nats-io/jetstream";
 import { ConflictError, BusError, isJetStreamApiError, toBusError } from "./errors.ts";
 
 /** Header carrying the aggregate version of the event (a decimal integer >= 1). */
@@ -47,7 +47,10 @@ export interface AppendResult {
  * has moved on. After the window, the expected sequence is what protects.
  * A duplicate is accepted only if the stored message has the same subject and
  * the same bytes (one extra read); a different event under the same id (a
- * concurrent writer of the same version) is a `ConflictError`.
+ * concurrent writer of the same version) is a `ConflictError`. Conversely a
+ * refusal whose subject ends with this very event (same msgId and bytes: a retry
+ * after a lost ack, answered by a new leader or after the window) is a success
+ * with `duplicate: true`.
  *
  * Failures:
  * - the subject moved on (server API error 10071) → `ConflictError`
@@ -81,10 +84,11 @@ export async function appendEvent(js: JetStreamClient, req: AppendRequest): Prom
       },
       ...(req.timeoutMs !== undefined ? { timeout: req.timeoutMs } : {}),
     });
-    if (ack.duplicate) await checkSameEvent(js, req, ack.stream, ack.seq);
+    if (ack.duplicate && !(await storedIs(js, req, ack.stream, ack.seq)))
+      throw await conflictFor(js, { ...req, stream: ack.stream }, null);
     return { seq: ack.seq, duplicate: ack.duplicate };
   } catch (err) {
-    if (isJetStreamApiError(err, 10071)) throw await conflictFor(js, req, err);
+    if (isJetStreamApiError(err, 10071)) return settleRefusal(js, req, err);
     throw toBusError(err, "publish_failed", `publish ${JSON.stringify(req.subject)}`);
   }
 }
@@ -96,20 +100,48 @@ export async function appendEvent(js: JetStreamClient, req: AppendRequest): Prom
  * would get `duplicate: true` for the winner's event. So compare the stored bytes:
  * a genuine retry stored the very same bytes; anything else is a conflict.
  */
-async function checkSameEvent(
+async function storedIs(
   js: JetStreamClient,
   req: AppendRequest,
   stream: string,
   seq: number,
-): Promise<void> {
+): Promise<boolean> {
   const jsm = await js.jetstreamManager();
   const stored = await jsm.streams.getMessage(stream, { seq });
-  if (stored !== null && stored.subject === req.subject && sameBytes(stored.data, req.data)) return;
-  throw await conflictFor(js, { ...req, stream }, null);
+  return stored !== null && stored.subject === req.subject && sameBytes(stored.data, req.data);
 }
 
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   return a.length === b.length && a.every((x, i) => x === b[i]);
+}
+
+/**
+ * "Wrong last sequence" is also what a writer gets when retrying an event that
+ * WAS stored (the ack got lost: a timeout, a leader change) once the duplicate
+ * window has passed or when a new stream leader answers the retry. If the
+ * subject's last message is this very event (same msgId, same bytes), the append
+ * succeeded: report it as a duplicate. Otherwise it is a conflict.
+ */
+async function settleRefusal(
+  js: JetStreamClient,
+  req: AppendRequest,
+  cause: Error,
+): Promise<AppendResult> {
+  const last = await lastOfSubject(js, req).catch((err: unknown) => err as Error);
+  if (
+    !(last instanceof Error) &&
+    last !== null &&
+    last.header.get("Nats-Msg-Id") === req.msgId &&
+    sameBytes(last.data, req.data)
+  )
+    return { seq: last.seq, duplicate: true };
+  throw conflictFrom(req, last, cause);
+}
+
+async function lastOfSubject(js: JetStreamClient, req: AppendRequest): Promise<StoredMsg | null> {
+  const jsm = await js.jetstreamManager();
+  const stream = req.stream ?? (await jsm.streams.find(req.subject));
+  return jsm.streams.getMessage(stream, { last_by_subj: req.subject });
 }
 
 /**
@@ -122,37 +154,27 @@ async function conflictFor(
   req: AppendRequest,
   cause: Error | null,
 ): Promise<ConflictError> {
+  const last = await lastOfSubject(js, req).catch((err: unknown) => err as Error);
+  return conflictFrom(req, last, cause);
+}
+
+function conflictFrom(
+  req: AppendRequest,
+  last: StoredMsg | null | Error,
+  cause: Error | null,
+): ConflictError {
+  const details = { subject: req.subject, expectedLastSubjectSeq: req.expectedLastSubjectSeq };
   const options = cause === null ? {} : { cause };
-  const details = {
-    subject: req.subject,
-    expectedLastSubjectSeq: req.expectedLastSubjectSeq,
-  };
-  try {
-    const jsm = await js.jetstreamManager();
-    const stream = req.stream ?? (await jsm.streams.find(req.subject));
-    const last = await jsm.streams.getMessage(stream, { last_by_subj: req.subject });
-    if (last === null)
-      return new ConflictError({ ...details, currentLastSeq: 0, currentVersion: 0 }, options);
-    return new ConflictError(
-      {
-        ...details,
-        currentLastSeq: last.seq,
-        currentVersion: parseVersion(last.header.get(VERSION_HEADER)),
-      },
-      options,
-    );
-  } catch (err) {
+  if (last === null)
+    return new ConflictError({ ...details, currentLastSeq: 0, currentVersion: 0 }, options);
+  if (last instanceof Error)
     // The refusal stands even when the follow-up read fails; say what is unknown.
     return new ConflictError(
       { ...details, currentLastSeq: -1, currentVersion: null },
-      {
-        cause: new AggregateError(
-          cause === null ? [err] : [cause, err],
-          "conflict; reading the current version failed",
-        ),
-      },
+      { cause: new AggregateError(cause === null ? [last] : [cause, last], "reading failed") },
     );
-  }
+  const currentVersion = parseVersion(last.header.get(VERSION_HEADER));
+  return new ConflictError({ ...details, currentLastSeq: last.seq, currentVersion }, options);
 }
 
 /** Parses a `Lbaas-Version` header value; null when absent or not a positive integer. */

@@ -14,7 +14,8 @@
 import { DeliverPolicy } from "@nats-io/jetstream";
 import type { Consumer, ConsumerMessages, JetStreamClient, JsMsg } from "@nats-io/jetstream";
 import type { OrderedConsumerOptions } from "@nats-io/jetstream";
-import { toBusError } from "./errors.ts";
+import { setTimeout as sleep } from "node:timers/promises";
+import { isJetStreamApiError, toBusError } from "./errors.ts";
 import { toBusMessage } from "./message.ts";
 import type { BusMessage } from "./message.ts";
 import { idleWatch } from "./idle-watch.ts";
@@ -63,12 +64,8 @@ export async function* orderedRead(
   for (;;) {
     if (plan.signal?.aborted === true) return;
     const start: Start = cursor === 0 ? plan.start : { startSeq: cursor + 1 };
-    let consumer: Consumer;
-    try {
-      consumer = await js.consumers.get(plan.stream, consumerOptions(plan.filterSubject, start));
-    } catch (err) {
-      throw toBusError(err, "read_failed", what);
-    }
+    const consumer = await openConsumer(js, plan, start, what);
+    if (consumer === null) return; // aborted while retrying
     let restart = false;
     try {
       if (plan.bounded && (await consumer.info(true)).num_pending === 0) return;
@@ -106,6 +103,39 @@ export async function* orderedRead(
     }
     if (!restart) return;
   }
+}
+
+/**
+ * Creates the ordered consumer. An endless read retries transient failures (no
+ * answer in time, no responders, "jetstream temporarily unavailable" while a
+ * cluster elects a leader) with a growing delay up to 5 s until it works or the
+ * signal aborts (then null); a bounded read fails at once.
+ */
+async function openConsumer(
+  js: JetStreamClient,
+  plan: OrderedReadPlan,
+  start: Start,
+  what: string,
+): Promise<Consumer | null> {
+  for (let delay = 250; ; delay = Math.min(delay * 2, 5_000)) {
+    try {
+      return await js.consumers.get(plan.stream, consumerOptions(plan.filterSubject, start));
+    } catch (err) {
+      const e = toBusError(err, "read_failed", what);
+      const transient =
+        e.code === "timeout" ||
+        (e.code === "no_stream" && !isJetStreamApiError(err, 10059)) ||
+        isJetStreamApiError(err, 10008);
+      if (plan.bounded || !transient) throw e;
+    }
+    if (isAborted(plan.signal)) return null;
+    await sleep(delay, undefined, plan.signal ? { signal: plan.signal } : {}).catch(() => null);
+    if (isAborted(plan.signal)) return null;
+  }
+}
+
+function isAborted(signal: AbortSignal | undefined): boolean {
+  return signal?.aborted === true;
 }
 
 /** Calls `onReset` once when the client announces it is recreating the consumer. */

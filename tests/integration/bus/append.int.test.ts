@@ -1,4 +1,6 @@
 import { test } from "node:test";
+import { setTimeout as sleep } from "node:timers/promises";
+import { nanos } from "@nats-io/transport-node";
 import assert from "node:assert/strict";
 import { appendEvent, VERSION_HEADER } from "../../../libs/bus/append.ts";
 import { isBusError, isConflict } from "../../../libs/bus/errors.ts";
@@ -132,6 +134,31 @@ test("a retried publish (same msgId, same bytes) is stored once", async () => {
   assert.deepEqual(await appendEvent(f.js, req), { seq: first.seq, duplicate: true });
   const info = await f.jsm.streams.info(EVENTS_STREAM, { subjects_filter: subject });
   assert.equal(info.state.subjects?.[subject], 2);
+});
+
+test("a retry after the duplicate window whose event is stored is a duplicate, not a conflict", async () => {
+  await f.jsm.streams.add({
+    name: "SHORT_WINDOW",
+    subjects: ["short.>"],
+    duplicate_window: nanos(300),
+  });
+  const req = {
+    subject: "short.service.a",
+    data: bytes("v1"),
+    msgId: "short.service.a.v1",
+    version: 1,
+    expectedLastSubjectSeq: 0,
+    stream: "SHORT_WINDOW",
+  };
+  const first = await appendEvent(f.js, req);
+  await sleep(600); // the server forgot the id: only the expected sequence guards now
+  assert.deepEqual(await appendEvent(f.js, req), { seq: first.seq, duplicate: true });
+  // Same version, different bytes: a real conflict.
+  await assert.rejects(
+    appendEvent(f.js, { ...req, data: bytes("v1 by someone else") }),
+    (err) => isConflict(err) && err.currentVersion === 1,
+  );
+  assert.equal((await f.jsm.streams.info("SHORT_WINDOW")).state.messages, 1);
 });
 
 test("a subject no stream captures fails with no_stream", async () => {
