@@ -65,7 +65,9 @@ export function validateNatsSettings(input: unknown, path = "nats"): NatsSetting
     if (!KNOWN_KEYS.has(key)) at(`${path}.${key}`, `unknown setting ${JSON.stringify(key)}`);
 
   const servers = input["servers"];
-  if (!Array.isArray(servers) || servers.length === 0)
+  if (servers === undefined)
+    at(`${path}.servers`, "missing, expected a non-empty list of nats:// urls");
+  else if (!Array.isArray(servers) || servers.length === 0)
     at(`${path}.servers`, `${describe(servers)} is not a non-empty list of nats:// urls`);
   else
     servers.forEach((s: unknown, i) => {
@@ -204,6 +206,5 @@ function isNonEmptyString(v: unknown): v is string {
 }
 
 function describe(v: unknown): string {
-  if (v === undefined) return "missing value";
-  return JSON.stringify(v) ?? typeof v; // functions, symbols
+  return JSON.stringify(v) ?? typeof v; // undefined, functions, symbols
 }
