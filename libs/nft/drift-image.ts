@@ -127,8 +127,10 @@ export function jsonRuleAction(expr: readonly unknown[]): string {
       .map((v) => v.replace(/^goto /, ""));
     return `vmap {${[...new Set(targets)].sort().join(",")}}`;
   }
-  for (const v of ["jump", "goto"])
-    if (isObj(last[v])) return `${v} ${String((last[v] as Json).target)}`;
+  for (const v of ["jump", "goto"]) {
+    const target = last[v];
+    if (isObj(target)) return `${v} ${literal(target.target)}`;
+  }
   if (isObj(last.reject)) return last.reject.type === "tcp reset" ? "reject tcp reset" : "reject";
   for (const v of ["accept", "drop", "return", "masquerade", "reject"]) if (v in last) return v;
   if (isObj(last.mangle) && isObj(last.mangle.key) && isObj(last.mangle.key.ct))
@@ -149,7 +151,7 @@ export function listedImage(listing: unknown): TableImage {
         base:
           c.hook === undefined
             ? null
-            : `${String(c.type)} ${String(c.hook)} ${String(c.prio)} ${String(c.policy)}`,
+            : `${literal(c.type)} ${literal(c.hook)} ${literal(c.prio)} ${literal(c.policy)}`,
         actions: [],
       });
     } else if (isObj(item.rule)) {

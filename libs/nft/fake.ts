@@ -115,12 +115,12 @@ export class FakeNft implements NftExecutor {
 
   /** Names of the chains of a table, sorted. */
   chainNames(table: string): string[] {
-    return byName(this.tables.get(table)?.chains ?? new Map()).map(([n]) => n);
+    return byName(this.tables.get(table)?.chains ?? new Map<string, FakeChain>()).map(([n]) => n);
   }
 
   /** Names of the sets and maps of a table, sorted. */
   setNames(table: string): string[] {
-    return byName(this.tables.get(table)?.sets ?? new Map()).map(([n]) => n);
+    return byName(this.tables.get(table)?.sets ?? new Map<string, FakeSet>()).map(([n]) => n);
   }
 
   /**
