@@ -1,0 +1,18 @@
+#!/usr/bin/env node
+// lbaas-gateway: the gateway applier (one per gateway host), and
+// `lbaas-gateway remove-tables` to delete its nftables tables. See services/gateway/README.md.
+import { runGateway } from "../services/gateway/main.ts";
+import { removeTables } from "../services/gateway/remove-tables.ts";
+
+const [first, ...rest] = process.argv.slice(2);
+const io = {
+  stdout: (t: string): void => void process.stdout.write(t),
+  stderr: (t: string): void => void process.stderr.write(t),
+};
+const code =
+  first === "remove-tables"
+    ? await removeTables(rest, process.env, io)
+    : await runGateway(process.argv.slice(2), process.env);
+process.exitCode = code;
+// Leftover handles (NATS sockets closing, timers) must not keep a stopped gateway alive.
+setTimeout(() => process.exit(code), 2_000).unref();
