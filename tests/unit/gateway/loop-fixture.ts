@@ -55,7 +55,7 @@ export function loopFixture(group = "g1"): LoopFixture {
     nft,
     syncer,
     reports,
-    drift: { clean: true, differences: [] } as DriftFinding,
+    drift: { clean: true, differences: [] },
   } as LoopFixture & { loop: ApplyLoop };
   const dataplane: Dataplane = {
     sync: (inv) => syncer.sync(inv),
