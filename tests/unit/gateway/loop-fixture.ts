@@ -50,13 +50,14 @@ export function loopFixture(group = "g1"): LoopFixture {
   const nft = new FlakyNft();
   const syncer = new Syncer({ executor: nft, settings: DEFAULT_GATEWAY_SETTINGS });
   const reports: GatewayReport[] = [];
+  const clean: DriftFinding = { clean: true, differences: [] };
   const f = {
     timers,
     nft,
     syncer,
     reports,
-    drift: { clean: true, differences: [] },
-  } as LoopFixture & { loop: ApplyLoop };
+    drift: clean,
+  } as unknown as LoopFixture & { loop: ApplyLoop };
   const dataplane: Dataplane = {
     sync: (inv) => syncer.sync(inv),
     requestFullSync: () => syncer.requestFullSync(),
