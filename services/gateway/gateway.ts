@@ -2,7 +2,7 @@
 // heartbeats through the status outbox, metrics, periodic drift checks and lag.
 // A process normally runs one; benchmarks run many over one connection.
 import type { JetStreamClient, JetStreamManager } from "@nats-io/jetstream";
-import type { NatsConnection } from "@nats-io/transport-node";
+import { headers, type NatsConnection } from "@nats-io/transport-node";
 import type { Logger } from "pino";
 import { lastSequence } from "../../libs/bus/read.ts";
 import { EVENTS_STREAM } from "../../libs/bus/streams.ts";
@@ -16,7 +16,7 @@ import { bootstrap, follow } from "./event-source.ts";
 import { combineObservers, logObserver } from "./log-observer.ts";
 import { createGatewayMetrics, type GatewayMetrics } from "./metrics.ts";
 import { heartbeatOf, type GatewayIdentity } from "./report.ts";
-import { StatusOutbox } from "./status-outbox.ts";
+import { STATUS_TYPE_HEADER, StatusOutbox } from "./status-outbox.ts";
 
 /** Timing knobs (see settings.ts for their meaning and defaults). */
 export interface GatewayTiming {
@@ -65,8 +65,10 @@ export class Gateway {
     this.outbox = new StatusOutbox({
       capacity: timing.statusQueue,
       idPrefix: `${identity.gatewayId}.${Date.now().toString(36)}`,
-      send: async (subject, data, msgId) => {
-        await options.js.publish(subject, data, { msgID: msgId, timeout: 2_000 });
+      send: async (subject, data, msgId, type) => {
+        const h = headers();
+        h.set(STATUS_TYPE_HEADER, type);
+        await options.js.publish(subject, data, { msgID: msgId, timeout: 2_000, headers: h });
       },
       onDrop: () => this.metrics.statusDropped(),
       onError: (err) => log.debug({ err }, "status publish failed; kept queued"),

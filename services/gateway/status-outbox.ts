@@ -4,8 +4,19 @@
 // pauses while it is not, resuming on reconnect. A send that fails is retried
 // with the same message id, so the status stream stores it once.
 
+/** What a status message carries, also in the `Lbaas-Status-Type` header. */
+export type StatusType = "report" | "heartbeat";
+
+/** Header naming the status message type, so readers pick the decoder without trying both. */
+export const STATUS_TYPE_HEADER = "Lbaas-Status-Type";
+
 /** Sends one status message; resolves when the stream stored it, rejects otherwise. */
-export type StatusSend = (subject: string, data: Uint8Array, msgId: string) => Promise<void>;
+export type StatusSend = (
+  subject: string,
+  data: Uint8Array,
+  msgId: string,
+  type: StatusType,
+) => Promise<void>;
 
 export interface StatusOutboxOptions {
   readonly send: StatusSend;
@@ -22,6 +33,7 @@ export interface StatusOutboxOptions {
 }
 
 interface Item {
+  readonly type: StatusType;
   readonly subject: string;
   readonly data: Uint8Array;
   readonly msgId: string;
@@ -56,14 +68,14 @@ export class StatusOutbox {
       this.dropped += 1;
       this.o.onDrop?.();
     }
-    this.reports.push({ subject, data, msgId: this.nextId() });
+    this.reports.push({ type: "report", subject, data, msgId: this.nextId() });
     this.kick();
   }
 
   /** Replaces the pending heartbeat (an unsent older one is obsolete) and returns at once. */
   setHeartbeat(subject: string, data: Uint8Array): void {
     if (this.closed) return;
-    this.heartbeat = { subject, data, msgId: this.nextId() };
+    this.heartbeat = { type: "heartbeat", subject, data, msgId: this.nextId() };
     this.kick();
   }
 
@@ -118,7 +130,7 @@ export class StatusOutbox {
         continue;
       }
       try {
-        await this.o.send(item.subject, item.data, item.msgId);
+        await this.o.send(item.subject, item.data, item.msgId, item.type);
         if (this.reports[0] === item) this.reports.shift();
         else if (this.heartbeat === item) this.heartbeat = null;
       } catch (err) {
