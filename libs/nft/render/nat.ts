@@ -190,12 +190,13 @@ function serviceChain(
   endpoints: readonly CheckedEndpoint[],
 ): void {
   const rules: string[] = [];
+  if (allowedRanges !== null && allowedRanges.length === 0) {
+    // Source ranges are set but none of this family: no client of it may connect.
+    t.chain(chain, null, ["drop"]);
+    return;
+  }
   if (allowedRanges !== null)
-    rules.push(
-      allowedRanges.length === 0
-        ? "drop"
-        : `${allowedRanges.map((c) => `${IP[family]} saddr != ${c}`).join(" ")} drop`,
-    );
+    rules.push(`${allowedRanges.map((c) => `${IP[family]} saddr != ${c}`).join(" ")} drop`);
   // Two endpoints may resolve to the same address and port (one with `port`
   // equal to the service's targetPort, one without): they are one target, with
   // the sum of their weights. Endpoints arrive sorted by address then port.
