@@ -219,3 +219,48 @@ export async function createTopology(options: TopologyOptions = {}): Promise<Top
     },
   };
 }
+
+/** A single empty namespace (loopback up), e.g. to time `nft -f` in isolation. */
+export interface BareNamespace {
+  readonly name: string;
+  exec(argv: readonly string[], options?: RunOptions): Promise<CommandOutput>;
+  /** Deletes the namespace (and kills what runs in it); idempotent. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Creates `lbt-<random>-<label>` with only loopback up; removed by stop(), on
+ * exit and on SIGINT/SIGTERM like a topology. `label` must be a short word
+ * ([a-z0-9]{1,20}); rejects otherwise or when `ip netns add` fails.
+ */
+export async function createNamespace(label: string): Promise<BareNamespace> {
+  if (!/^[a-z0-9]{1,20}$/.test(label))
+    throw new RangeError(`label: ${JSON.stringify(label)} is not [a-z0-9]{1,20}`);
+  const id = randomBytes(4).toString("hex");
+  const name = `${NETNS_PREFIX}${id}-${label}`;
+  let stopped = false;
+  const teardownSync = (): void => {
+    stopped = true;
+    deleteNamespaceSync(name);
+  };
+  registerTeardown(id, teardownSync);
+  try {
+    await run(["ip", "netns", "add", name]);
+    await ipBatch(name, ["link set lo up"]);
+  } catch (err) {
+    teardownSync();
+    unregisterTeardown(id);
+    throw err;
+  }
+  return {
+    name,
+    exec: (argv, options) => run(inNetns(name, argv), options),
+    stop: () => {
+      if (!stopped) {
+        teardownSync();
+        unregisterTeardown(id);
+      }
+      return Promise.resolve();
+    },
+  };
+}
