@@ -13,6 +13,8 @@ export interface BackendPorts {
 
 /** Running backend servers. */
 export interface RunningBackends {
+  /** Process ids of the servers (one per backend, in topology order). */
+  readonly pids: readonly number[];
   /** Kills every server; idempotent. Topology.stop() kills them too. */
   stop(): void;
 }
@@ -79,5 +81,5 @@ export async function startBackends(
     stop();
     throw err;
   }
-  return { stop };
+  return { pids: children.map((c) => c.pid ?? 0), stop };
 }

@@ -58,7 +58,10 @@ export function tcpAttempt(target: AttemptTarget): Promise<Attempt> {
       done = true;
       clearTimeout(timer);
       const localPort = socket.localPort ?? target.localPort ?? 0;
-      socket.destroy();
+      // Answered connections close with RST: no TIME_WAIT on either end, so a
+      // fixed source port can be used again at once.
+      if (outcome === "answered") socket.resetAndDestroy();
+      else socket.destroy();
       resolve({ outcome, reply, code, ms: performance.now() - start, localPort });
     };
     const timer = setTimeout(() => finish("timeout", "timeout", null), target.timeoutMs);

@@ -3,7 +3,7 @@
 //   ip netns exec NS node tests/harness/traffic-rate.ts '<RateRequest JSON>'
 //
 // `concurrency` lanes each open a TCP connection, send "hello", read the
-// backend's reply, close, and start over, for `warmupSeconds + seconds`. Only
+// backend's reply, reset the connection, and start over, for `warmupSeconds + seconds`. Only
 // connections completed inside the measured window count. Prints one RateResult
 // JSON line. Every connection is new, so each one's first packet walks the
 // gateway's nat chains: the figure is the gateway's new-flow rate as far as the
@@ -25,6 +25,10 @@ export interface RateRequest {
 export interface RateResult {
   readonly completed: number;
   readonly failed: number;
+  /** Connections completed over the whole run, warm-up included. */
+  readonly completedTotal: number;
+  /** CPU time (user + system) this client process used over the whole run, in ms. */
+  readonly clientCpuMs: number;
   readonly seconds: number;
   /** Completed connections per second in the measured window. */
   readonly rate: number;
@@ -47,6 +51,8 @@ const windowEnd = windowStart + request.seconds * 1000;
 const latencies: number[] = [];
 const errors: Record<string, number> = {};
 let completed = 0;
+let completedTotal = 0;
+const cpuStart = process.cpuUsage();
 let failed = 0;
 
 function once(): Promise<void> {
@@ -58,8 +64,12 @@ function once(): Promise<void> {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
-      socket.destroy();
+      // Close with RST: no TIME_WAIT on either side, so tens of thousands of
+      // connections per second never collide with an old 4-tuple.
+      if (code === null) socket.resetAndDestroy();
+      else socket.destroy();
       const t1 = performance.now();
+      if (code === null) completedTotal++;
       if (t1 >= windowStart && t1 < windowEnd) {
         if (code === null) {
           completed++;
@@ -87,9 +97,12 @@ async function lane(): Promise<void> {
 await Promise.all(Array.from({ length: concurrency }, lane));
 latencies.sort((a, b) => a - b);
 const pick = (q: number): number => latencies[Math.floor(q * (latencies.length - 1))] ?? 0;
+const cpu = process.cpuUsage(cpuStart);
 const result: RateResult = {
   completed,
   failed,
+  completedTotal,
+  clientCpuMs: (cpu.user + cpu.system) / 1000,
   seconds: request.seconds,
   rate: completed / request.seconds,
   p50Ms: pick(0.5),
