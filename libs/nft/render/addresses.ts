@@ -6,18 +6,13 @@
 /** Address family tag used in names and rule shapes. */
 export type IpFamily = "v4" | "v6";
 
+const OCTET = "(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])";
+/** Canonical dotted quad: four octets 0-255 without leading zeros. */
+const CANONICAL_V4 = new RegExp(`^${OCTET}\\.${OCTET}\\.${OCTET}\\.${OCTET}$`);
+
 /** Parses a dotted-quad IPv4 address; null when it is not one (leading zeros refused). */
 export function parseIPv4(text: string): number[] | null {
-  const parts = text.split(".");
-  if (parts.length !== 4) return null;
-  const out: number[] = [];
-  for (const p of parts) {
-    if (!/^(0|[1-9][0-9]{0,2})$/.test(p)) return null;
-    const n = Number(p);
-    if (n > 255) return null;
-    out.push(n);
-  }
-  return out;
+  return CANONICAL_V4.test(text) ? text.split(".").map(Number) : null;
 }
 
 /** Parses an IPv6 address (any valid spelling) into 8 16-bit groups; null when invalid. */
@@ -83,8 +78,8 @@ export function formatIPv6(groups: readonly number[]): string {
 
 /** The family of a canonical address literal, or null when `text` is not canonical. */
 export function canonicalFamily(text: string): IpFamily | null {
-  const v4 = parseIPv4(text);
-  if (v4 !== null) return v4.join(".") === text ? "v4" : null;
+  if (CANONICAL_V4.test(text)) return "v4";
+  if (!text.includes(":")) return null;
   const v6 = parseIPv6(text);
   if (v6 !== null) return formatIPv6(v6) === text ? "v6" : null;
   return null;

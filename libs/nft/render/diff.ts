@@ -66,9 +66,9 @@ export function diffTable(prev: TableModel, next: TableModel): Operation[] | nul
   for (const c of next.chains.values()) {
     const old = prev.chains.get(c.name);
     if (old === undefined) continue;
-    const touchesRecreated = [...setRefs(old)].some(
-      (r) => recreated.has(r) || staleSets.includes(r),
-    );
+    const touchesRecreated =
+      (recreated.size > 0 || staleSets.length > 0) &&
+      [...setRefs(old)].some((r) => recreated.has(r) || staleSets.includes(r));
     if (!sameRules(old, c) || touchesRecreated) changed.add(c.name);
   }
   // Phase A: remove references first, then the referenced objects.

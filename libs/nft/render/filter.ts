@@ -74,10 +74,12 @@ export function filterTable(inventory: Inventory, settings: GatewaySettings): Ta
   const policies = [...inventory.policies].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   const selectedBy = new Map<string, { family: IpFamily; policies: string[] }>();
   for (const policy of policies) {
-    const path = `policies[${JSON.stringify(policy.id)}]`;
-    guardLabel(policy.id, `${path}.id`);
+    guardLabel(policy.id, () => `policies[${JSON.stringify(policy.id)}].id`);
     for (const [i, target] of policy.targets.entries()) {
-      const family = guardAddress(target, `${path}.targets[${i}]`);
+      const family = guardAddress(
+        target,
+        () => `policies[${JSON.stringify(policy.id)}].targets[${i}]`,
+      );
       const entry = selectedBy.get(target) ?? { family, policies: [] };
       if (!entry.policies.includes(policy.id)) entry.policies.push(policy.id);
       selectedBy.set(target, entry);

@@ -25,8 +25,27 @@ const IP = { v4: "ip", v6: "ip6" } as const;
 /** Clients remembered per service port and family for session affinity. */
 export const AFFINITY_MAP_SIZE = 262144;
 
-function byKey<T>(key: (t: T) => string): (a: T, b: T) => number {
-  return (a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0);
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** A checked endpoint of one service. */
+interface CheckedEndpoint {
+  readonly endpoint: Endpoint;
+  readonly family: IpFamily;
+}
+
+/** Checks the endpoints of a service once (not once per port and family). */
+function checkEndpoints(serviceId: string, endpoints: readonly Endpoint[]): CheckedEndpoint[] {
+  return endpoints.map((e, i) => {
+    const path = (field: string) => (): string =>
+      `endpoints[${JSON.stringify(serviceId)}][${i}].${field}`;
+    const family = guardAddress(e.address, path("address"));
+    guardToken(e.state, ["ready", "draining"], path("state"));
+    guardInt(e.weight, 1, 100, path("weight"));
+    if (e.port !== null) guardInt(e.port, 1, 65535, path("port"));
+    return { endpoint: e, family };
+  });
 }
 
 /** Builds the NAT table of `inventory` under `settings`. Throws RenderError on unsafe input. */
@@ -38,55 +57,57 @@ export function natTable(inventory: Inventory, settings: GatewaySettings): Table
     v4: [],
     v6: [],
   };
-  const services = [...inventory.services].sort(byKey((s) => s.id));
-  const serviceChains: Array<() => void> = [];
+  const services = [...inventory.services].sort((a, b) => compare(a.id, b.id));
+  const chains: Array<{
+    svc: ServiceSpec;
+    port: ServicePort;
+    family: IpFamily;
+    chain: string;
+    ranges: string[] | null;
+    eps: CheckedEndpoint[];
+  }> = [];
   for (const svc of services) {
-    const path = `services[${JSON.stringify(svc.id)}]`;
-    guardLabel(svc.id, `${path}.id`);
-    guardToken(svc.scheduler, ["round-robin", "random", "source-hash"], `${path}.scheduler`);
+    const path = (field: string) => (): string => `services[${JSON.stringify(svc.id)}].${field}`;
+    guardLabel(svc.id, path("id"));
+    guardToken(svc.scheduler, ["round-robin", "random", "source-hash"], path("scheduler"));
     const vips = svc.vips.map((v, i) => ({
       address: v,
-      family: guardAddress(v, `${path}.vips[${i}]`),
+      family: guardAddress(v, path(`vips[${i}]`)),
     }));
+    vips.sort((a, b) => compare(a.address, b.address));
     const ranges = svc.sourceRanges.map((c, i) => ({
       cidr: c,
-      family: guardCidr(c, `${path}.sourceRanges[${i}]`),
+      family: guardCidr(c, path(`sourceRanges[${i}]`)),
     }));
-    const endpoints = endpointsOf.get(svc.id) ?? [];
+    const eps = checkEndpoints(svc.id, endpointsOf.get(svc.id) ?? []);
     const masquerade = svc.snat ?? settings.enableSnat;
-    const ports = [...svc.ports].sort(
-      byKey((p) => `${p.protocol}/${String(p.port).padStart(5, "0")}`),
-    );
+    const ports = [...svc.ports].sort((a, b) => compare(a.protocol, b.protocol) || a.port - b.port);
     for (const [pi, port] of ports.entries()) {
-      guardToken(port.protocol, PROTOCOLS, `${path}.ports[${pi}].protocol`);
-      guardInt(port.port, 1, 65535, `${path}.ports[${pi}].port`);
-      guardInt(port.targetPort, 1, 65535, `${path}.ports[${pi}].targetPort`);
+      guardToken(port.protocol, PROTOCOLS, path(`ports[${pi}].protocol`));
+      guardInt(port.port, 1, 65535, path(`ports[${pi}].port`));
+      guardInt(port.targetPort, 1, 65535, path(`ports[${pi}].targetPort`));
       for (const family of FAMILIES) {
-        const familyVips = vips
-          .filter((v) => v.family === family)
-          .map((v) => v.address)
-          .sort();
+        const familyVips = vips.filter((v) => v.family === family);
         if (familyVips.length === 0) continue;
         const chain = names.serviceChainName(svc.id, port.protocol, port.port, family);
         for (const vip of familyVips) {
-          const key = `${vip} . ${port.protocol} . ${port.port}`;
+          const key = `${vip.address} . ${port.protocol} . ${port.port}`;
           dispatch[family].push([key, `goto ${chain}`]);
           if (masquerade !== settings.enableSnat)
             overrides[family].push({ key, protocol: port.protocol });
         }
-        const familyRanges = ranges.filter((r) => r.family === family).map((r) => r.cidr);
-        serviceChains.push(() =>
-          serviceChain(
-            t,
-            svc,
-            port,
-            family,
-            chain,
-            svc.sourceRanges.length > 0 ? familyRanges : null,
-            endpoints,
-            path,
-          ),
-        );
+        const allowed =
+          svc.sourceRanges.length === 0
+            ? null
+            : ranges.filter((r) => r.family === family).map((r) => r.cidr);
+        chains.push({
+          svc,
+          port,
+          family,
+          chain,
+          ranges: allowed,
+          eps: eps.filter((e) => e.family === family),
+        });
       }
     }
   }
@@ -111,31 +132,27 @@ export function natTable(inventory: Inventory, settings: GatewaySettings): Table
     postroutingRules(settings, overrides),
   );
   for (const family of FAMILIES) {
+    const keyType = `${KEY_TYPE[family]} . inet_proto . inet_service`;
+    const common = { flags: [], timeoutSeconds: null, size: null, resetToken: null } as const;
     t.set({
+      ...common,
       name: names.serviceMapName(family),
       kind: "map",
-      keyType: `${KEY_TYPE[family]} . inet_proto . inet_service`,
+      keyType,
       dataType: "verdict",
-      flags: [],
-      timeoutSeconds: null,
-      size: null,
       elements: dispatch[family],
-      resetToken: null,
     });
     if (overrides[family].length > 0)
       t.set({
+        ...common,
         name: names.snatOverrideSetName(family),
         kind: "set",
-        keyType: `${KEY_TYPE[family]} . inet_proto . inet_service`,
+        keyType,
         dataType: null,
-        flags: [],
-        timeoutSeconds: null,
-        size: null,
         elements: overrides[family].map((o) => [o.key, null] as const),
-        resetToken: null,
       });
   }
-  for (const add of serviceChains) add();
+  for (const c of chains) serviceChain(t, c.svc, c.port, c.family, c.chain, c.ranges, c.eps);
   return t.build();
 }
 
@@ -170,8 +187,7 @@ function serviceChain(
   family: IpFamily,
   chain: string,
   allowedRanges: readonly string[] | null,
-  endpoints: readonly Endpoint[],
-  path: string,
+  endpoints: readonly CheckedEndpoint[],
 ): void {
   const rules: string[] = [];
   if (allowedRanges !== null)
@@ -181,23 +197,16 @@ function serviceChain(
         : `${allowedRanges.map((c) => `${IP[family]} saddr != ${c}`).join(" ")} drop`,
     );
   const targets: Target[] = [];
-  for (const [i, e] of endpoints.entries()) {
-    const epPath = `endpoints[${JSON.stringify(svc.id)}][${i}]`;
-    if (guardAddress(e.address, `${epPath}.address`) !== family) continue;
-    guardToken(e.state, ["ready", "draining"], `${epPath}.state`);
+  for (const { endpoint: e } of endpoints) {
     if (e.state !== "ready") continue;
-    const targetPort = guardInt(e.port ?? port.targetPort, 1, 65535, `${epPath}.port`);
-    const weight = guardInt(e.weight, 1, 100, `${epPath}.weight`);
-    const epChain = names.endpointChainName(
-      svc.id,
-      port.protocol,
-      port.port,
-      e.address,
-      targetPort,
-    );
-    targets.push({ address: e.address, port: targetPort, weight, chain: epChain });
+    const targetPort = e.port ?? port.targetPort;
+    const epChain =
+      svc.scheduler === "source-hash"
+        ? names.endpointChainName(svc.id, port.protocol, port.port, e.address, targetPort)
+        : "";
+    targets.push({ address: e.address, port: targetPort, weight: e.weight, chain: epChain });
   }
-  targets.sort(byKey((x) => `${x.address}/${x.port}`));
+  // Endpoints arrive sorted by address then port; keep that order (no re-sort needed).
   if (targets.length === 0) {
     // No ready endpoint: refuse at once instead of letting the flow fall through
     // to the VIP itself (ch-k8s-lbaas #21). Measured on 6.18: reject and drop work
@@ -212,7 +221,7 @@ function serviceChain(
       svc.sessionAffinity.timeoutSeconds,
       1,
       86400 * 365,
-      `${path}.sessionAffinity.timeoutSeconds`,
+      () => `services[${JSON.stringify(svc.id)}].sessionAffinity.timeoutSeconds`,
     );
     affinity = names.affinityMapName(svc.id, port.protocol, port.port, family);
     t.set({

@@ -15,7 +15,7 @@ export class TableBuilder {
 
   /** Adds a chain; a second chain of the same name is a bug and throws. */
   chain(name: string, base: BaseChainSpec | null, rules: readonly string[]): void {
-    guardName(name, `chain ${name}`);
+    guardName(name, () => `chain ${name}`);
     if (this.chains.has(name)) throw new Error(`duplicate chain ${JSON.stringify(name)}`);
     this.chains.set(name, { name, base, rules });
   }
@@ -26,7 +26,7 @@ export class TableBuilder {
       elements: ReadonlyArray<readonly [string, string | null]>;
     },
   ): void {
-    guardName(spec.name, `set ${spec.name}`);
+    guardName(spec.name, () => `set ${spec.name}`);
     if (this.sets.has(spec.name)) throw new Error(`duplicate set ${JSON.stringify(spec.name)}`);
     const sorted = [...spec.elements].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
     for (let i = 1; i < sorted.length; i++)
