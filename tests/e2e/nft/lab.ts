@@ -11,6 +11,7 @@ import type {
   ServiceSpec,
 } from "../../../libs/domain/model.ts";
 import { renderFull, toScript } from "../../../libs/nft/render/index.ts";
+import { NftRunner } from "../../../libs/nft/runner.ts";
 import { DEFAULT_GATEWAY_SETTINGS, type GatewaySettings } from "../../../libs/nft/settings.ts";
 import { startBackends } from "../../harness/backend-process.ts";
 import { createTopology, type Topology, type TopologyOptions } from "../../harness/netns.ts";
@@ -91,7 +92,8 @@ export function labPolicy(
 
 /**
  * Renders `inventory` with libs/nft (full sync) and applies it inside the
- * gateway namespace. Rejects when rendering or nft fails.
+ * gateway namespace with libs/nft's runner. Rejects (RenderError, NftError)
+ * when rendering or nft fails.
  */
 export async function applyInventory(
   topology: Topology,
@@ -99,5 +101,5 @@ export async function applyInventory(
   settings: Partial<GatewaySettings> = {},
 ): Promise<void> {
   const rendered = renderFull(inventory, { ...DEFAULT_GATEWAY_SETTINGS, ...settings });
-  await topology.exec(topology.names.gateway, ["nft", "-f", "-"], { input: toScript(rendered.tx) });
+  await new NftRunner({ netns: topology.names.gateway }).apply(toScript(rendered.tx));
 }
