@@ -137,7 +137,7 @@ export function renderKubeProxyLayout(
       `add rule ${T} filter-prerouting ct state new jump firewall-check`,
       `add rule ${T} firewall-check ${family} daddr . meta l4proto . th dport vmap @firewall-ips`,
       `add rule ${T} filter-forward ct state new jump service-endpoints-check`,
-      `add rule ${T} filter-forward ct mark and ${mark} == ${mark} ${family} daddr vmap @policy-targets`,
+      `add rule ${T} filter-forward ct direction original ct mark and ${mark} == ${mark} ${family} daddr vmap @policy-targets`,
       `add rule ${T} service-endpoints-check ${family} daddr . meta l4proto . th dport vmap @no-endpoint-services`,
       `add rule ${T} reject-chain reject`,
       `add rule ${T} nat-prerouting jump services`,

@@ -10,7 +10,12 @@
 // What the seed could not say is rendered the closest way: weights as repeated
 // numgen slots (intervals), per-endpoint ports as `addr . port` maps, source
 // ranges as a drop rule in front, no endpoints as a drop. Session affinity and
-// per-service SNAT are not in the seed and are ignored here.
+// per-service SNAT are not in the seed and are ignored here. One deliberate
+// difference: the policy jumps carry `ct direction original`. The seed's rule
+// (`ct mark 0x1 ip daddr X goto POD-X`) also catches REPLY packets whose
+// destination (a client) happens to be a policy target, and drops them; with
+// libs/nft's synthetic inventory (endpoints in 198.51.100.0/24, like clients)
+// that broke every connection, so the baseline would not be equivalent.
 import {
   ingressMatches,
   policyTargets,
@@ -84,7 +89,9 @@ export function renderSeedLayout(inventory: Inventory, options: SeedLayoutOption
     out.push(`table ${family} ${filter} {`);
     out.push(`  chain forward {`, `    type filter hook forward priority filter; policy accept;`);
     for (const t of famTargets)
-      out.push(`    ct mark ${mark} ${family} daddr ${t.address} goto ${podChain(t.address)}`);
+      out.push(
+        `    ct direction original ct mark ${mark} ${family} daddr ${t.address} goto ${podChain(t.address)}`,
+      );
     out.push(`    ct mark ${mark} accept`, `  }`);
     for (const t of famTargets) {
       out.push(`  chain ${podChain(t.address)} {`);
