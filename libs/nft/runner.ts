@@ -4,6 +4,8 @@
 // owned tables as JSON for the drift check. Errors are typed (errors.ts).
 import { spawn } from "node:child_process";
 import { NftError, classifyStderr } from "./errors.ts";
+import { toScript } from "./render/script.ts";
+import type { Transaction } from "./render/transaction.ts";
 
 export interface NftRunnerOptions {
   /** Run inside this network namespace (via `ip netns exec`). */
@@ -20,10 +22,10 @@ export interface NftRunResult {
   readonly stdout: string;
 }
 
-/** Runs nft; the seam that tests fake. */
+/** Runs nft; the seam that tests fake (FakeNft implements it in memory). */
 export interface NftExecutor {
-  /** Applies `script` atomically (or only checks it when `check`). Rejects with NftError. */
-  apply(script: string, opts?: { readonly check?: boolean }): Promise<NftRunResult>;
+  /** Applies `tx` atomically (or only checks it when `check`). Rejects with NftError. */
+  applyTransaction(tx: Transaction, opts?: { readonly check?: boolean }): Promise<NftRunResult>;
   /** `nft -j list table inet NAME`, parsed; rejects with NftError (object_not_found if absent). */
   listTableJson(table: string): Promise<unknown>;
 }
@@ -39,6 +41,14 @@ export class NftRunner implements NftExecutor {
         `netns: ${JSON.stringify(options.netns)} is not a namespace name`,
       );
     this.options = options;
+  }
+
+  /** Prints `tx` (render/script.ts) and applies it; see {@link NftRunner.apply}. */
+  applyTransaction(
+    tx: Transaction,
+    opts: { readonly check?: boolean } = {},
+  ): Promise<NftRunResult> {
+    return this.apply(toScript(tx), opts);
   }
 
   /**

@@ -1,6 +1,6 @@
 // Deterministic, self-explaining object names. Ids are DNS labels (at most 63
 // characters) and addresses canonical literals, so the longest generated name,
-// `ep-<63>-sctp-65535-<39-char ipv6>-65535`, is 125 characters: far below the
+// `ep-<63>-sctp-65535-<39-char ipv6>-65535`, is 124 characters: far below the
 // kernel's 255. IPv6 colons are not allowed in nft identifiers: they become `-`
 // (`2001:db8::11` -> `2001-db8--11`), which stays unique for canonical input.
 import type { IpFamily } from "./addresses.ts";
@@ -34,14 +34,18 @@ export function serviceChainName(
   return `svc-${serviceId}-${protocol}-${port}-${family}`;
 }
 
-/** Affinity map of one service chain, e.g. `aff-web-tcp-80-v4`. */
+/**
+ * Affinity map of one service chain and one endpoint target port, e.g.
+ * `aff-web-tcp-80-v4-8080` (client address -> endpoint address).
+ */
 export function affinityMapName(
   serviceId: string,
   protocol: Protocol,
   port: number,
   family: IpFamily,
+  targetPort: number,
 ): string {
-  return `aff-${serviceId}-${protocol}-${port}-${family}`;
+  return `aff-${serviceId}-${protocol}-${port}-${family}-${targetPort}`;
 }
 
 /** `2001:db8::11` -> `2001-db8--11`; IPv4 unchanged. */

@@ -196,17 +196,26 @@ function serviceChain(
         ? "drop"
         : `${allowedRanges.map((c) => `${IP[family]} saddr != ${c}`).join(" ")} drop`,
     );
-  const targets: Target[] = [];
+  // Two endpoints may resolve to the same address and port (one with `port`
+  // equal to the service's targetPort, one without): they are one target, with
+  // the sum of their weights. Endpoints arrive sorted by address then port.
+  const byTarget = new Map<string, Target>();
   for (const { endpoint: e } of endpoints) {
     if (e.state !== "ready") continue;
     const targetPort = e.port ?? port.targetPort;
+    const key = `${e.address}/${targetPort}`;
+    const seen = byTarget.get(key);
+    if (seen !== undefined) {
+      byTarget.set(key, { ...seen, weight: seen.weight + e.weight });
+      continue;
+    }
     const epChain =
       svc.scheduler === "source-hash"
         ? names.endpointChainName(svc.id, port.protocol, port.port, e.address, targetPort)
         : "";
-    targets.push({ address: e.address, port: targetPort, weight: e.weight, chain: epChain });
+    byTarget.set(key, { address: e.address, port: targetPort, weight: e.weight, chain: epChain });
   }
-  // Endpoints arrive sorted by address then port; keep that order (no re-sort needed).
+  const targets = [...byTarget.values()];
   if (targets.length === 0) {
     // No ready endpoint: refuse at once instead of letting the flow fall through
     // to the VIP itself (ch-k8s-lbaas #21). Measured on 6.18: reject and drop work
@@ -215,7 +224,7 @@ function serviceChain(
     t.chain(chain, null, rules);
     return;
   }
-  let affinity: string | null = null;
+  let affinity: Map<number, string> | null = null;
   if (svc.sessionAffinity !== null) {
     const timeout = guardInt(
       svc.sessionAffinity.timeoutSeconds,
@@ -223,19 +232,24 @@ function serviceChain(
       86400 * 365,
       () => `services[${JSON.stringify(svc.id)}].sessionAffinity.timeoutSeconds`,
     );
-    affinity = names.affinityMapName(svc.id, port.protocol, port.port, family);
-    t.set({
-      name: affinity,
-      kind: "map",
-      keyType: KEY_TYPE[family],
-      dataType: `${KEY_TYPE[family]} . inet_service`,
-      flags: ["dynamic", "timeout"],
-      timeoutSeconds: timeout,
-      size: AFFINITY_MAP_SIZE,
-      elements: [],
-      resetToken: targets.map((x) => `${x.address}/${x.port}`).join(","),
-    });
-    rules.push(affinityHitRule(family, port.protocol, affinity));
+    affinity = new Map();
+    const resetToken = targets.map((x) => `${x.address}/${x.port}`).join(",");
+    for (const targetPort of [...new Set(targets.map((x) => x.port))].sort((a, b) => a - b)) {
+      const map = names.affinityMapName(svc.id, port.protocol, port.port, family, targetPort);
+      affinity.set(targetPort, map);
+      t.set({
+        name: map,
+        kind: "map",
+        keyType: KEY_TYPE[family],
+        dataType: KEY_TYPE[family],
+        flags: ["dynamic", "timeout"],
+        timeoutSeconds: timeout,
+        size: AFFINITY_MAP_SIZE,
+        elements: [],
+        resetToken,
+      });
+      rules.push(affinityHitRule(family, port.protocol, map, targetPort));
+    }
   }
   const selection = selectionRules(svc.scheduler, family, port.protocol, targets, affinity);
   t.chain(chain, null, [...rules, ...selection.rules]);

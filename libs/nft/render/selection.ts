@@ -39,58 +39,65 @@ export function dnatStatement(family: IpFamily, address: string, port: number): 
   return family === "v4" ? `dnat ip to ${address}:${port}` : `dnat ip6 to [${address}]:${port}`;
 }
 
+/**
+ * Affinity maps of a service chain, one per distinct endpoint target port
+ * (client address -> endpoint address). One map per port rather than a map to
+ * `address . port`: nft 1.0.6 aborts (netlink_linearize.c assertion) on a
+ * packet-path update whose data is `ipv6_addr . inet_service`.
+ */
+export type AffinityMaps = ReadonlyMap<number, string> | null;
+
 /** Records the chosen endpoint in the affinity map (first flow of a client). */
-function affinityUpdate(family: IpFamily, map: string | null, t: Target): string {
-  return map === null
-    ? ""
-    : `update @${map} { ${ipKeyword(family)} saddr : ${t.address} . ${t.port} } `;
+function affinityUpdate(family: IpFamily, maps: AffinityMaps, t: Target): string {
+  const map = maps?.get(t.port);
+  return map === undefined ? "" : `update @${map} { ${ipKeyword(family)} saddr : ${t.address} } `;
 }
 
 /**
- * The affinity hit rule: a client found in the map keeps its endpoint. The
+ * The affinity hit rule of one map: a client found in it keeps its endpoint. The
  * `update` only refreshes the timeout of the existing element (the kernel never
  * overwrites the value of an existing element on update; the placeholder value
  * would be stored only for a missing key, which the membership test rules out).
  */
-export function affinityHitRule(family: IpFamily, protocol: Protocol, map: string): string {
+export function affinityHitRule(
+  family: IpFamily,
+  protocol: Protocol,
+  map: string,
+  targetPort: number,
+): string {
   const ip = ipKeyword(family);
   const placeholder = family === "v4" ? "0.0.0.0" : "::";
   return (
-    `${ip} saddr @${map} update @${map} { ${ip} saddr : ${placeholder} . 0 } ` +
-    `meta l4proto ${protocol} dnat ${ip} addr . port to ${ip} saddr map @${map}`
+    `${ip} saddr @${map} update @${map} { ${ip} saddr : ${placeholder} } ` +
+    `meta l4proto ${protocol} dnat ${ip} to ${ip} saddr map @${map} : ${targetPort}`
   );
 }
 
-function endpointAction(
-  family: IpFamily,
-  protocol: Protocol,
-  map: string | null,
-  t: Target,
-): string {
-  return `${affinityUpdate(family, map, t)}${dnatStatement(family, t.address, t.port)}`;
+function endpointAction(family: IpFamily, maps: AffinityMaps, t: Target): string {
+  return `${affinityUpdate(family, maps, t)}${dnatStatement(family, t.address, t.port)}`;
 }
 
 /**
  * Selection rules for `targets` (non-empty, sorted) with the given scheduler.
- * `affinityMap` names the service chain's affinity map, or null.
+ * `affinityMaps` names the service chain's affinity maps by target port, or null.
  */
 export function selectionRules(
   scheduler: Scheduler,
   family: IpFamily,
   protocol: Protocol,
   targets: readonly Target[],
-  affinityMap: string | null,
+  affinityMaps: AffinityMaps,
 ): Selection {
   const l4 = `meta l4proto ${protocol}`;
   if (targets.length === 1) {
     const only = targets[0] as Target;
-    return { rules: [`${l4} ${endpointAction(family, protocol, affinityMap, only)}`], chains: [] };
+    return { rules: [`${l4} ${endpointAction(family, affinityMaps, only)}`], chains: [] };
   }
-  if (scheduler === "source-hash") return sourceHash(family, protocol, targets, affinityMap);
+  if (scheduler === "source-hash") return sourceHash(family, protocol, targets, affinityMaps);
   const gen = scheduler === "random" ? "random" : "inc";
   let remaining = targets.reduce((sum, t) => sum + t.weight, 0);
   const rules = targets.map((t, i) => {
-    const action = endpointAction(family, protocol, affinityMap, t);
+    const action = endpointAction(family, affinityMaps, t);
     const cond = i === targets.length - 1 ? "" : `numgen ${gen} mod ${remaining} < ${t.weight} `;
     remaining -= t.weight;
     return `${l4} ${cond}${action}`;
@@ -102,7 +109,7 @@ function sourceHash(
   family: IpFamily,
   protocol: Protocol,
   targets: readonly Target[],
-  affinityMap: string | null,
+  affinityMaps: AffinityMaps,
 ): Selection {
   const size = maglevSize(targets.length);
   const table = maglevTable(
@@ -114,7 +121,7 @@ function sourceHash(
   const rule = `jhash ${ipKeyword(family)} saddr . th sport mod ${size} seed ${seed} vmap { ${elements.join(", ")} }`;
   const chains = targets.map((t) => ({
     name: t.chain,
-    rules: [`meta l4proto ${protocol} ${endpointAction(family, protocol, affinityMap, t)}`],
+    rules: [`meta l4proto ${protocol} ${endpointAction(family, affinityMaps, t)}`],
   }));
   return { rules: [rule], chains };
 }

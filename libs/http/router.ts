@@ -1,0 +1,243 @@
+// A small HTTP router on node:http: exact segments and `:param` segments,
+// JSON in and out, typed HTTP errors, a body-size limit, and request ids.
+// It is deliberately tiny; the services own their handlers.
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { randomUUID } from "node:crypto";
+import type { Problem } from "../domain/model.ts";
+
+/** What a handler receives. */
+export interface HttpRequest {
+  readonly method: string;
+  readonly path: string;
+  readonly params: Readonly<Record<string, string>>;
+  readonly query: URLSearchParams;
+  readonly headers: IncomingMessage["headers"];
+  readonly requestId: string;
+  /** Parses the body as JSON; throws HttpError 400/413/415 on bad input. */
+  json(): Promise<unknown>;
+}
+
+/** What a handler returns: a status, a JSON-able body (or text) and headers. */
+export interface HttpResponse {
+  readonly status: number;
+  readonly body?: unknown;
+  readonly text?: string;
+  readonly headers?: Readonly<Record<string, string>>;
+}
+
+export type Handler = (req: HttpRequest) => Promise<HttpResponse> | HttpResponse;
+
+/** An error that maps to an HTTP answer with a stable `code` and optional problems. */
+export class HttpError extends Error {
+  override readonly name = "HttpError";
+  readonly status: number;
+  readonly code: string;
+  readonly problems: readonly Problem[];
+  readonly extra: Readonly<Record<string, unknown>>;
+  constructor(
+    status: number,
+    code: string,
+    message: string,
+    problems: readonly Problem[] = [],
+    extra: Record<string, unknown> = {},
+  ) {
+    super(message);
+    this.status = status;
+    this.code = code;
+    this.problems = problems;
+    this.extra = extra;
+  }
+}
+
+interface Route {
+  readonly method: string;
+  readonly segments: readonly string[];
+  readonly handler: Handler;
+}
+
+export interface RouterOptions {
+  /** Largest accepted request body in bytes. */
+  readonly maxBodyBytes: number;
+  /** Called once per finished request (for logs and metrics). */
+  readonly onDone?: (info: {
+    method: string;
+    route: string;
+    status: number;
+    durationMs: number;
+    requestId: string;
+    error?: unknown;
+  }) => void;
+}
+
+/** Routes requests to handlers; unknown paths are 404, wrong methods 405. */
+export class Router {
+  private readonly routes: Route[] = [];
+  private readonly options: RouterOptions;
+
+  constructor(options: RouterOptions) {
+    this.options = options;
+  }
+
+  /** Registers `handler` for `method` and a pattern like `/v1/services/:id`. */
+  on(method: string, pattern: string, handler: Handler): this {
+    this.routes.push({ method, segments: pattern.split("/").filter(Boolean), handler });
+    return this;
+  }
+
+  /** The node:http request listener. Never throws; every failure becomes a JSON error. */
+  readonly listener = (req: IncomingMessage, res: ServerResponse): void => {
+    void this.handle(req, res);
+  };
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const started = performance.now();
+    const incomingId = req.headers["x-request-id"];
+    const requestId =
+      typeof incomingId === "string" && /^[A-Za-z0-9._-]{1,128}$/.test(incomingId)
+        ? incomingId
+        : randomUUID();
+    const url = new URL(req.url ?? "/", "http://localhost");
+    const method = req.method ?? "GET";
+    let routeName = "unmatched";
+    let response: HttpResponse;
+    let failure: unknown;
+    try {
+      const match = this.match(method, url.pathname);
+      routeName = match.route;
+      const request: HttpRequest = {
+        method,
+        path: url.pathname,
+        params: match.params,
+        query: url.searchParams,
+        headers: req.headers,
+        requestId,
+        json: () => readJson(req, this.options.maxBodyBytes),
+      };
+      response = await match.handler(request);
+    } catch (err) {
+      failure = err;
+      response = errorResponse(err);
+    }
+    // Drain what the client still sends so the connection is reusable.
+    req.resume();
+    const headers: Record<string, string> = { "x-request-id": requestId, ...response.headers };
+    if (response.text !== undefined) {
+      headers["content-type"] ??= "text/plain; charset=utf-8";
+      res.writeHead(response.status, headers).end(response.text);
+    } else if (response.body !== undefined) {
+      headers["content-type"] = "application/json";
+      res.writeHead(response.status, headers).end(JSON.stringify(response.body) + "\n");
+    } else {
+      res.writeHead(response.status, headers).end();
+    }
+    this.options.onDone?.({
+      method,
+      route: routeName,
+      status: response.status,
+      durationMs: performance.now() - started,
+      requestId,
+      ...(failure !== undefined && response.status >= 500 ? { error: failure } : {}),
+    });
+  }
+
+  private match(
+    method: string,
+    path: string,
+  ): { handler: Handler; params: Record<string, string>; route: string } {
+    const parts = path.split("/").filter(Boolean);
+    let pathMatched = false;
+    for (const route of this.routes) {
+      if (route.segments.length !== parts.length) continue;
+      const params: Record<string, string> = {};
+      let ok = true;
+      for (let i = 0; i < parts.length; i++) {
+        const seg = route.segments[i] as string;
+        const part = parts[i] as string;
+        if (seg.startsWith(":")) {
+          try {
+            params[seg.slice(1)] = decodeURIComponent(part);
+          } catch {
+            ok = false;
+            break;
+          }
+        } else if (seg !== part) {
+          ok = false;
+          break;
+        }
+      }
+      if (!ok) continue;
+      pathMatched = true;
+      if (route.method === method)
+        return { handler: route.handler, params, route: "/" + route.segments.join("/") };
+    }
+    if (pathMatched)
+      throw new HttpError(405, "method_not_allowed", `method ${method} is not allowed on ${path}`);
+    throw new HttpError(404, "not_found", `no such path: ${JSON.stringify(path)}`);
+  }
+}
+
+/** Maps any thrown value to a JSON error answer; unknown errors are 500 without internals. */
+export function errorResponse(err: unknown): HttpResponse {
+  if (err instanceof HttpError) {
+    return {
+      status: err.status,
+      body: {
+        error: {
+          code: err.code,
+          message: err.message,
+          ...(err.problems.length > 0 ? { problems: err.problems } : {}),
+          ...err.extra,
+        },
+      },
+    };
+  }
+  return {
+    status: 500,
+    body: { error: { code: "internal", message: "internal error; see the server log" } },
+  };
+}
+
+async function readJson(req: IncomingMessage, maxBytes: number): Promise<unknown> {
+  const type = req.headers["content-type"] ?? "application/json";
+  if (!/^application\/json\b/.test(type)) {
+    throw new HttpError(
+      415,
+      "unsupported_media_type",
+      `content-type ${JSON.stringify(type)} is not application/json`,
+    );
+  }
+  const declared = Number(req.headers["content-length"] ?? "0");
+  if (declared > maxBytes) {
+    throw new HttpError(
+      413,
+      "body_too_large",
+      `request body of ${declared} bytes exceeds the limit of ${maxBytes}`,
+    );
+  }
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    const buf = chunk as Buffer;
+    size += buf.length;
+    if (size > maxBytes) {
+      throw new HttpError(
+        413,
+        "body_too_large",
+        `request body exceeds the limit of ${maxBytes} bytes`,
+      );
+    }
+    chunks.push(buf);
+  }
+  const text = Buffer.concat(chunks).toString("utf8");
+  if (text.trim() === "")
+    throw new HttpError(400, "invalid_json", "request body is empty; a json document is required");
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (err) {
+    throw new HttpError(
+      400,
+      "invalid_json",
+      `request body is not valid json: ${(err as Error).message}`,
+    );
+  }
+}
