@@ -5,7 +5,7 @@ import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import type { Topology } from "../../harness/netns.ts";
 import { holdConnection, openConnections } from "../../harness/traffic-client.ts";
-import { applyInventory, createLab, labInventory, type ServiceInput } from "./lab.ts";
+import { applyInventory, createLab, labInventory, labSyncer, type ServiceInput } from "./lab.ts";
 
 const VIP4 = "203.0.113.20";
 const VIP6 = "2001:db8:f::20";
@@ -39,13 +39,27 @@ function api(draining: readonly string[] = []): ServiceInput {
   };
 }
 
-for (const host of [VIP4, VIP6]) {
-  void test(`draining ${host}: no new connections to it, the open one keeps working`, async () => {
-    await applyInventory(lab, labInventory([api()]));
+const drainCases = [
+  { host: VIP4, sync: "full" },
+  { host: VIP6, sync: "full" },
+  { host: VIP4, sync: "incremental" },
+  { host: VIP6, sync: "incremental" },
+] as const;
+for (const { host, sync } of drainCases) {
+  void test(`draining ${host} (${sync} sync): no new connections to it, the open one keeps working`, async () => {
+    const syncer = labSyncer(lab);
+    const apply = async (draining: readonly string[] = []): Promise<void> => {
+      const inventory = labInventory([api(draining)]);
+      if (sync === "full") return applyInventory(lab, inventory);
+      const r = await syncer.sync(inventory);
+      // The first sync of a new Syncer is full; later ones must be incremental.
+      if (draining.length > 0) assert.equal(r.kind, "incremental");
+    };
+    await apply();
     const held = await holdConnection(lab, { host, port: 80 });
     try {
       const drained = held.first.backend;
-      await applyInventory(lab, labInventory([api([drained])]));
+      await apply([drained]);
       const s = await openConnections(lab, { host, port: 80, count: 40 });
       assert.equal(s.answered, 40);
       assert.equal(

@@ -13,6 +13,7 @@ import type {
 import { renderFull, toScript } from "../../../libs/nft/render/index.ts";
 import { NftRunner } from "../../../libs/nft/runner.ts";
 import { DEFAULT_GATEWAY_SETTINGS, type GatewaySettings } from "../../../libs/nft/settings.ts";
+import { Syncer } from "../../../libs/nft/syncer.ts";
 import { startBackends } from "../../harness/backend-process.ts";
 import { createTopology, type Topology, type TopologyOptions } from "../../harness/netns.ts";
 
@@ -102,4 +103,15 @@ export async function applyInventory(
 ): Promise<void> {
   const rendered = renderFull(inventory, { ...DEFAULT_GATEWAY_SETTINGS, ...settings });
   await new NftRunner({ netns: topology.names.gateway }).apply(toScript(rendered.tx));
+}
+
+/**
+ * A libs/nft Syncer bound to the gateway namespace: its first sync is full,
+ * later ones incremental (as on a real gateway).
+ */
+export function labSyncer(topology: Topology, settings: Partial<GatewaySettings> = {}): Syncer {
+  return new Syncer({
+    executor: new NftRunner({ netns: topology.names.gateway }),
+    settings: { ...DEFAULT_GATEWAY_SETTINGS, ...settings },
+  });
 }
