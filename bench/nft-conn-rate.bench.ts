@@ -22,7 +22,7 @@ import { headAndLast, withTargetBackends } from "./synthetic.ts";
 
 const bench = "nft-conn-rate";
 const rounds = Number(process.env["BENCH_RATE_ROUNDS"] ?? 8);
-const seconds = Number(process.env["BENCH_RATE_SECONDS"] ?? 2);
+const seconds = Number(process.env["BENCH_RATE_SECONDS"] ?? 3);
 const concurrency = 64;
 
 interface Config {

@@ -98,9 +98,13 @@ void test("source-hash: a client port goes to the same backend on two gateways",
     const viaA = await openConnections(lab, request);
     const viaB = await openConnections(other, request);
     // Forget the NAT bindings of gateway A, then ask again: a fresh decision.
-    execFileSync("ip", ["netns", "exec", lab.names.gateway, "conntrack", "-F"], {
-      stdio: "ignore",
-    });
+    try {
+      execFileSync("ip", ["netns", "exec", lab.names.gateway, "conntrack", "-F"], {
+        stdio: "pipe",
+      });
+    } catch (err) {
+      throw new Error(`conntrack -F failed (apt-get install conntrack?): ${String(err)}`);
+    }
     const againA = await openConnections(lab, request);
     const pick = (s: typeof viaA) =>
       s.attempts.map((a) => `${a.localPort}:${a.reply?.backend ?? a.outcome}`);
