@@ -41,6 +41,7 @@ export interface ServiceInput {
   readonly scheduler?: ServiceSpec["scheduler"];
   readonly sourceRanges?: readonly string[];
   readonly snat?: boolean | null;
+  readonly sessionAffinity?: ServiceSpec["sessionAffinity"];
   readonly endpoints: readonly (Partial<Endpoint> & { readonly address: string })[];
 }
 
@@ -56,7 +57,7 @@ export function labInventory(
     ports: s.ports ?? [{ protocol: "tcp", port: 80, targetPort: 8080 }],
     scheduler: s.scheduler ?? "round-robin",
     sourceRanges: s.sourceRanges ?? [],
-    sessionAffinity: null,
+    sessionAffinity: s.sessionAffinity ?? null,
     snat: s.snat ?? null,
   }));
   const endpoints: EndpointsSpec[] = services.map((s) => ({
