@@ -9,9 +9,10 @@ import type {
   ServicePort,
   ServiceSpec,
 } from "../../domain/model.ts";
-import { PROTOCOLS } from "../../domain/model.ts";
+import { ENDPOINT_STATES, PROTOCOLS, SCHEDULERS } from "../../domain/model.ts";
 import type { GatewaySettings } from "../settings.ts";
 import type { IpFamily } from "./addresses.ts";
+import { relocate } from "./errors.ts";
 import { guardAddress, guardCidr, guardInt, guardLabel, guardToken } from "./guards.ts";
 import { markMatch, setMarkStatements } from "./marks.ts";
 import type { TableModel } from "./model.ts";
@@ -37,15 +38,91 @@ interface CheckedEndpoint {
 
 /** Checks the endpoints of a service once (not once per port and family). */
 function checkEndpoints(serviceId: string, endpoints: readonly Endpoint[]): CheckedEndpoint[] {
-  return endpoints.map((e, i) => {
-    const path = (field: string) => (): string =>
-      `endpoints[${JSON.stringify(serviceId)}][${i}].${field}`;
-    const family = guardAddress(e.address, path("address"));
-    guardToken(e.state, ["ready", "draining"], path("state"));
-    guardInt(e.weight, 1, 100, path("weight"));
-    if (e.port !== null) guardInt(e.port, 1, 65535, path("port"));
-    return { endpoint: e, family };
-  });
+  const out: CheckedEndpoint[] = [];
+  for (let i = 0; i < endpoints.length; i++) {
+    const e = endpoints[i] as Endpoint;
+    try {
+      const family = guardAddress(e.address, "address");
+      guardToken(e.state, ENDPOINT_STATES, "state");
+      guardInt(e.weight, 1, 100, "weight");
+      if (e.port !== null) guardInt(e.port, 1, 65535, "port");
+      out.push({ endpoint: e, family });
+    } catch (err) {
+      relocate(err, `endpoints[${JSON.stringify(serviceId)}][${i}]`);
+    }
+  }
+  return out;
+}
+
+interface ChainJob {
+  readonly svc: ServiceSpec;
+  readonly port: ServicePort;
+  readonly family: IpFamily;
+  readonly chain: string;
+  readonly ranges: string[] | null;
+  readonly eps: readonly CheckedEndpoint[];
+}
+
+/** Checks one service and queues its chains; dispatch and override keys go to the lists. */
+function addService(
+  svc: ServiceSpec,
+  eps: readonly CheckedEndpoint[],
+  settings: GatewaySettings,
+  dispatch: Record<IpFamily, Array<readonly [string, string]>>,
+  overrides: Record<IpFamily, Array<{ key: string; protocol: Protocol }>>,
+  jobs: ChainJob[],
+): void {
+  let at = "id";
+  let index = -1;
+  try {
+    guardLabel(svc.id, "");
+    at = "scheduler";
+    guardToken(svc.scheduler, SCHEDULERS, "");
+    at = "vips";
+    const vips: Array<{ address: string; family: IpFamily }> = [];
+    for (index = 0; index < svc.vips.length; index++) {
+      const v = svc.vips[index] as string;
+      vips.push({ address: v, family: guardAddress(v, "") });
+    }
+    vips.sort((a, b) => compare(a.address, b.address));
+    at = "sourceRanges";
+    const ranges: Array<{ cidr: string; family: IpFamily }> = [];
+    for (index = 0; index < svc.sourceRanges.length; index++) {
+      const c = svc.sourceRanges[index] as string;
+      ranges.push({ cidr: c, family: guardCidr(c, "") });
+    }
+    at = "ports";
+    for (index = 0; index < svc.ports.length; index++) {
+      const port = svc.ports[index] as ServicePort;
+      guardToken(port.protocol, PROTOCOLS, "protocol");
+      guardInt(port.port, 1, 65535, "port");
+      guardInt(port.targetPort, 1, 65535, "targetPort");
+    }
+    index = -1;
+    const masquerade = svc.snat ?? settings.enableSnat;
+    const ports = [...svc.ports].sort((a, b) => compare(a.protocol, b.protocol) || a.port - b.port);
+    for (const port of ports)
+      for (const family of FAMILIES) {
+        const chain = names.serviceChainName(svc.id, port.protocol, port.port, family);
+        let any = false;
+        for (const vip of vips) {
+          if (vip.family !== family) continue;
+          any = true;
+          const key = `${vip.address} . ${port.protocol} . ${port.port}`;
+          dispatch[family].push([key, `goto ${chain}`]);
+          if (masquerade !== settings.enableSnat)
+            overrides[family].push({ key, protocol: port.protocol });
+        }
+        if (!any) continue;
+        const allowed =
+          svc.sourceRanges.length === 0
+            ? null
+            : ranges.filter((r) => r.family === family).map((r) => r.cidr);
+        jobs.push({ svc, port, family, chain, ranges: allowed, eps });
+      }
+  } catch (err) {
+    relocate(err, `services[${JSON.stringify(svc.id)}].${at}${index >= 0 ? `[${index}]` : ""}`);
+  }
 }
 
 /** Builds the NAT table of `inventory` under `settings`. Throws RenderError on unsafe input. */
@@ -58,59 +135,16 @@ export function natTable(inventory: Inventory, settings: GatewaySettings): Table
     v6: [],
   };
   const services = [...inventory.services].sort((a, b) => compare(a.id, b.id));
-  const chains: Array<{
-    svc: ServiceSpec;
-    port: ServicePort;
-    family: IpFamily;
-    chain: string;
-    ranges: string[] | null;
-    eps: CheckedEndpoint[];
-  }> = [];
-  for (const svc of services) {
-    const path = (field: string) => (): string => `services[${JSON.stringify(svc.id)}].${field}`;
-    guardLabel(svc.id, path("id"));
-    guardToken(svc.scheduler, ["round-robin", "random", "source-hash"], path("scheduler"));
-    const vips = svc.vips.map((v, i) => ({
-      address: v,
-      family: guardAddress(v, path(`vips[${i}]`)),
-    }));
-    vips.sort((a, b) => compare(a.address, b.address));
-    const ranges = svc.sourceRanges.map((c, i) => ({
-      cidr: c,
-      family: guardCidr(c, path(`sourceRanges[${i}]`)),
-    }));
-    const eps = checkEndpoints(svc.id, endpointsOf.get(svc.id) ?? []);
-    const masquerade = svc.snat ?? settings.enableSnat;
-    const ports = [...svc.ports].sort((a, b) => compare(a.protocol, b.protocol) || a.port - b.port);
-    for (const [pi, port] of ports.entries()) {
-      guardToken(port.protocol, PROTOCOLS, path(`ports[${pi}].protocol`));
-      guardInt(port.port, 1, 65535, path(`ports[${pi}].port`));
-      guardInt(port.targetPort, 1, 65535, path(`ports[${pi}].targetPort`));
-      for (const family of FAMILIES) {
-        const familyVips = vips.filter((v) => v.family === family);
-        if (familyVips.length === 0) continue;
-        const chain = names.serviceChainName(svc.id, port.protocol, port.port, family);
-        for (const vip of familyVips) {
-          const key = `${vip.address} . ${port.protocol} . ${port.port}`;
-          dispatch[family].push([key, `goto ${chain}`]);
-          if (masquerade !== settings.enableSnat)
-            overrides[family].push({ key, protocol: port.protocol });
-        }
-        const allowed =
-          svc.sourceRanges.length === 0
-            ? null
-            : ranges.filter((r) => r.family === family).map((r) => r.cidr);
-        chains.push({
-          svc,
-          port,
-          family,
-          chain,
-          ranges: allowed,
-          eps: eps.filter((e) => e.family === family),
-        });
-      }
-    }
-  }
+  const jobs: ChainJob[] = [];
+  for (const svc of services)
+    addService(
+      svc,
+      checkEndpoints(svc.id, endpointsOf.get(svc.id) ?? []),
+      settings,
+      dispatch,
+      overrides,
+      jobs,
+    );
   const mark = setMarkStatements(settings);
   const prerouting: string[] = [];
   for (const family of FAMILIES) {
@@ -152,7 +186,7 @@ export function natTable(inventory: Inventory, settings: GatewaySettings): Table
         elements: overrides[family].map((o) => [o.key, null] as const),
       });
   }
-  for (const c of chains) serviceChain(t, c.svc, c.port, c.family, c.chain, c.ranges, c.eps);
+  for (const j of jobs) serviceChain(t, j.svc, j.port, j.family, j.chain, j.ranges, j.eps);
   return t.build();
 }
 
@@ -190,32 +224,37 @@ function serviceChain(
   endpoints: readonly CheckedEndpoint[],
 ): void {
   const rules: string[] = [];
+  if (allowedRanges !== null && allowedRanges.length === 0) {
+    // Source ranges are set but none of this family: no client of it may connect.
+    t.chain(chain, null, ["drop"]);
+    return;
+  }
   if (allowedRanges !== null)
-    rules.push(
-      allowedRanges.length === 0
-        ? "drop"
-        : `${allowedRanges.map((c) => `${IP[family]} saddr != ${c}`).join(" ")} drop`,
-    );
+    rules.push(`${allowedRanges.map((c) => `${IP[family]} saddr != ${c}`).join(" ")} drop`);
   // Two endpoints may resolve to the same address and port (one with `port`
   // equal to the service's targetPort, one without): they are one target, with
-  // the sum of their weights. Endpoints arrive sorted by address then port.
-  const byTarget = new Map<string, Target>();
-  for (const { endpoint: e } of endpoints) {
-    if (e.state !== "ready") continue;
+  // the sum of their weights. Endpoints arrive sorted by address, so such twins
+  // are neighbours within a run of one address.
+  const targets: Target[] = [];
+  let runStart = 0;
+  for (const { endpoint: e, family: f } of endpoints) {
+    if (f !== family || e.state !== "ready") continue;
     const targetPort = e.port ?? port.targetPort;
-    const key = `${e.address}/${targetPort}`;
-    const seen = byTarget.get(key);
+    const last = targets[targets.length - 1];
+    if (last === undefined || last.address !== e.address) runStart = targets.length;
+    let twin = -1;
+    for (let k = runStart; k < targets.length; k++) if (targets[k]?.port === targetPort) twin = k;
+    const seen = twin >= 0 ? targets[twin] : undefined;
     if (seen !== undefined) {
-      byTarget.set(key, { ...seen, weight: seen.weight + e.weight });
+      targets[twin] = { ...seen, weight: seen.weight + e.weight };
       continue;
     }
     const epChain =
       svc.scheduler === "source-hash"
         ? names.endpointChainName(svc.id, port.protocol, port.port, e.address, targetPort)
         : "";
-    byTarget.set(key, { address: e.address, port: targetPort, weight: e.weight, chain: epChain });
+    targets.push({ address: e.address, port: targetPort, weight: e.weight, chain: epChain });
   }
-  const targets = [...byTarget.values()];
   if (targets.length === 0) {
     // No ready endpoint: refuse at once instead of letting the flow fall through
     // to the VIP itself (ch-k8s-lbaas #21). Measured on 6.18: reject and drop work
@@ -252,6 +291,7 @@ function serviceChain(
     }
   }
   const selection = selectionRules(svc.scheduler, family, port.protocol, targets, affinity);
-  t.chain(chain, null, [...rules, ...selection.rules]);
+  for (const r of selection.rules) rules.push(r);
+  t.chain(chain, null, rules);
   for (const c of selection.chains) t.chain(c.name, null, c.rules);
 }

@@ -15,6 +15,7 @@ import { NftRunner, type NftExecutor, type NftRunResult } from "../../../libs/nf
 import { DEFAULT_GATEWAY_SETTINGS } from "../../../libs/nft/settings.ts";
 import { Syncer } from "../../../libs/nft/syncer.ts";
 import { inventoryArb, settingsArb } from "../../unit/nft/arbitraries.ts";
+import { inventory, service } from "../../unit/nft/inventory-builder.ts";
 import { SAMPLE } from "../../unit/nft/sample.ts";
 import { createNetns, nftIn, type TestNetns } from "./netns.ts";
 
@@ -175,4 +176,36 @@ test("toScript of a full render starts with the idempotent delete", () => {
     script,
     /^add table inet lbaas\ndelete table inet lbaas\nadd table inet lbaas-filter\ndelete table inet lbaas-filter\n/,
   );
+});
+
+test("affinity maps: flushed when endpoints change, recreated when the timeout changes", async () => {
+  const mk = (timeoutSeconds: number, eps: string[]) =>
+    inventory([
+      service({
+        id: "a",
+        vips: ["203.0.113.1", "2001:db8::1"],
+        sessionAffinity: { timeoutSeconds },
+        endpoints: eps.map((address) => ({ address })),
+      }),
+    ]);
+  const syncer = new Syncer({ executor: runner, settings: DEFAULT_GATEWAY_SETTINGS });
+  await syncer.sync(mk(60, ["192.0.2.1", "192.0.2.2", "2001:db8:1::1"]));
+  nftIn(
+    ns,
+    "add",
+    "element",
+    "inet",
+    "lbaas",
+    "aff-a-tcp-80-v4-80",
+    "{ 198.51.100.7 : 192.0.2.2 }",
+  );
+  assert.match(nftIn(ns, "list", "map", "inet", "lbaas", "aff-a-tcp-80-v4-80"), /198\.51\.100\.7/);
+  assert.equal((await syncer.sync(mk(60, ["192.0.2.1", "2001:db8:1::1"]))).kind, "incremental");
+  assert.doesNotMatch(
+    nftIn(ns, "list", "map", "inet", "lbaas", "aff-a-tcp-80-v4-80"),
+    /198\.51\.100\.7/,
+  );
+  assert.equal((await syncer.sync(mk(120, ["192.0.2.1", "2001:db8:1::1"]))).kind, "incremental");
+  assert.match(nftIn(ns, "list", "map", "inet", "lbaas", "aff-a-tcp-80-v6-80"), /timeout 2m/);
+  assert.equal((await syncer.checkDrift()).clean, true);
 });

@@ -1,0 +1,32 @@
+#!/usr/bin/env node
+// The lbaas command line: a tiny dispatcher; each command lives in services/cli/.
+import { runApplyLocal, APPLY_LOCAL_USAGE } from "../services/cli/apply-local.ts";
+import { EXIT_USAGE, type CliIo } from "../services/cli/io.ts";
+import { runRender, RENDER_USAGE } from "../services/cli/render.ts";
+
+type Command = (argv: readonly string[], io: CliIo) => Promise<number>;
+
+/** Commands by name, with their usage lines (other helpers add theirs here). */
+const COMMANDS: Record<string, { run: Command; usage: string }> = {
+  render: { run: runRender, usage: RENDER_USAGE },
+  "apply-local": { run: runApplyLocal, usage: APPLY_LOCAL_USAGE },
+};
+
+const io: CliIo = {
+  stdout: (t) => process.stdout.write(t),
+  stderr: (t) => process.stderr.write(t),
+};
+
+const [name, ...rest] = process.argv.slice(2);
+const command = name === undefined ? undefined : COMMANDS[name];
+if (command === undefined) {
+  const usage = Object.values(COMMANDS)
+    .map((c) => `  ${c.usage}`)
+    .join("\n");
+  io.stderr(
+    `${name === undefined || name === "help" || name === "--help" ? "" : `lbaas: unknown command ${JSON.stringify(name)}\n`}usage:\n${usage}\n`,
+  );
+  process.exitCode = name === "help" || name === "--help" ? 0 : EXIT_USAGE;
+} else {
+  process.exitCode = await command.run(rest, io);
+}
