@@ -1,0 +1,352 @@
+// Gateway bootstrap at scale: a stream of 1,000,000 events over 10,000 services
+// (50 versions of every service and of its 4 endpoints; the last round deletes
+// 1,000 services), then, in the same run:
+//  1. an in-process gateway (Syncer over the in-memory FakeNft): time from start
+//     to its first full apply (read last per subject, decode, fold, render, apply);
+//  2. the real gateway process (bin/lbaas-gateway.ts, real nft in a namespace):
+//     time from spawn to its first ACK on the status stream, and its RSS then
+//     and after 100 incremental changes (target ≤ 200 MB);
+//  3. a full replay from sequence 1 (read every event, decode, fold): the cost
+//     a gateway would pay without state-carrying events + LastPerSubject.
+// Targets: bootstrap ≤ 5 s and ≤ 1/10 of the full replay.
+//
+// The stream is generated once (async publishes in batches, ~1 min) into
+// .bench/gateway-bootstrap/store and reused by later runs.
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { spawn, type ChildProcess } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { setTimeout as sleep } from "node:timers/promises";
+import { jetstream, jetstreamManager, type JetStreamClient, type PubAck } from "@nats-io/jetstream";
+import { connect } from "@nats-io/transport-node";
+import { pino } from "pino";
+import { lastSequence, replay } from "../libs/bus/read.ts";
+import { ensureStreams, EVENTS_STREAM } from "../libs/bus/streams.ts";
+import { applyEvent, initialState, inventoryOf } from "../libs/domain/state.ts";
+import type { ServiceSpec } from "../libs/domain/model.ts";
+import { decodeEvent, decodeReport, encodeEvent } from "../libs/events/codec.ts";
+import type { EventBody, LbEvent } from "../libs/events/event.ts";
+import { groupFilterOf, parseSubject, subjectOf } from "../libs/events/event.ts";
+import { FakeNft } from "../libs/nft/fake.ts";
+import { DEFAULT_GATEWAY_SETTINGS } from "../libs/nft/settings.ts";
+import { Gateway } from "../services/gateway/gateway.ts";
+import { nftDataplane } from "../services/gateway/nft-dataplane.ts";
+import { STATUS_TYPE_HEADER } from "../services/gateway/status-outbox.ts";
+import { createNamespace } from "../tests/harness/netns.ts";
+import { spawnNatsServer, stopNatsProcess } from "../tests/harness/nats.ts";
+import { report, type BenchRow } from "./result.ts";
+
+const bench = "gateway-bootstrap";
+const GROUP = "bench";
+const SERVICES = 10_000;
+const ROUNDS = 50; // × 2 events per service per round = 1,000,000
+const dir = fileURLToPath(new URL("../.bench/gateway-bootstrap/", import.meta.url));
+const marker = `${dir}complete.json`;
+const mib = (bytes: number): number => bytes / 2 ** 20;
+const quiet = pino({ level: "silent" });
+
+function serviceSpec(i: number, round: number): ServiceSpec {
+  return {
+    id: `svc-${i}`,
+    group: GROUP,
+    vips: [`203.0.113.${(i % 250) + 1}`],
+    ports: [
+      { protocol: "tcp", port: 2000 + Math.floor(i / 250) * 10 + (round % 10), targetPort: 8080 },
+    ],
+    scheduler: "round-robin",
+    sourceRanges: [],
+    sessionAffinity: null,
+    snat: null,
+  };
+}
+
+function eventOf(
+  kind: "service" | "endpoints",
+  i: number,
+  version: number,
+  body: EventBody,
+): LbEvent {
+  return {
+    meta: {
+      eventId: `bench-${kind}-${i}-${version}`,
+      kind,
+      id: `svc-${i}`,
+      group: GROUP,
+      version,
+      schemaVersion: 2,
+      occurredAt: 1_767_225_600_000 + version,
+      actor: "bench",
+      reason: "",
+      correlationId: "",
+    },
+    body,
+  };
+}
+
+/** The events of round `r` for service `i`: an upsert (or, last round, every 10th a delete) and its endpoints. */
+function* roundEvents(i: number, r: number): Generator<[string, Uint8Array]> {
+  const version = r + 1;
+  const deleted = r === ROUNDS - 1 && i % 10 === 0;
+  const svc = eventOf(
+    "service",
+    i,
+    version,
+    deleted ? { type: "ServiceDeleted" } : { type: "ServiceUpserted", spec: serviceSpec(i, r) },
+  );
+  yield [subjectOf("service", GROUP, `svc-${i}`), encodeEvent(svc)];
+  const endpoints = [0, 1, 2, 3].map((k) => ({
+    address: `192.0.2.${((i + r + k * 60) % 250) + 1}`,
+    port: null,
+    weight: 1,
+    state: "ready" as const,
+  }));
+  const eps = eventOf("endpoints", i, version, {
+    type: "EndpointsReplaced",
+    spec: { serviceId: `svc-${i}`, group: GROUP, endpoints },
+  });
+  yield [subjectOf("endpoints", GROUP, `svc-${i}`), encodeEvent(eps)];
+}
+
+async function generate(js: JetStreamClient): Promise<number> {
+  const started = performance.now();
+  let inFlight: Promise<PubAck>[] = [];
+  let head = 0;
+  let count = 0;
+  for (let r = 0; r < ROUNDS; r++) {
+    for (let i = 0; i < SERVICES; i++) {
+      for (const [subject, data] of roundEvents(i, r)) {
+        inFlight.push(js.publish(subject, data, { timeout: 60_000 }));
+        count += 1;
+      }
+      if (inFlight.length >= 4_000) {
+        for (const ack of await Promise.all(inFlight)) head = Math.max(head, ack.seq);
+        inFlight = [];
+      }
+    }
+    process.stderr.write(
+      `  generated ${count} events (${((performance.now() - started) / 1000).toFixed(0)} s)\n`,
+    );
+  }
+  for (const ack of await Promise.all(inFlight)) head = Math.max(head, ack.seq);
+  return head;
+}
+
+async function firstAck(
+  statusSub: AsyncIterable<{ data: Uint8Array; headers?: { get(k: string): string } }>,
+): Promise<number> {
+  for await (const m of statusSub) {
+    if (m.headers?.get(STATUS_TYPE_HEADER) === "heartbeat") continue;
+    const r = decodeReport(m.data);
+    if (r.result.ok) return performance.now();
+    throw new Error(`gateway process NACKed: ${JSON.stringify(r.result)}`);
+  }
+  throw new Error("status subscription ended");
+}
+
+function rssOf(pid: number): { rss: number; hwm: number } {
+  const text = readFileSync(`/proc/${pid}/status`, "utf8");
+  const kb = (key: string): number =>
+    Number(new RegExp(`${key}:\\s+(\\d+) kB`).exec(text)?.[1] ?? NaN) * 1024;
+  return { rss: kb("VmRSS"), hwm: kb("VmHWM") };
+}
+
+mkdirSync(dir, { recursive: true });
+const server = await spawnNatsServer(
+  ["-js", "-a", "127.0.0.1", "-p", "-1", "-m", "-1", "-sd", `${dir}store`],
+  dir,
+);
+const nc = await connect({ servers: server.url, name: "bench" });
+const js = jetstream(nc);
+const jsm = await jetstreamManager(nc);
+await ensureStreams(jsm);
+let head: number;
+if (existsSync(marker)) {
+  // Earlier runs appended their incremental changes: the head moves on.
+  head = await lastSequence(jsm, EVENTS_STREAM, groupFilterOf(GROUP));
+  process.stderr.write(`  reusing the generated stream (head ${head})\n`);
+} else {
+  head = await generate(js);
+  writeFileSync(marker, JSON.stringify({ head, events: SERVICES * ROUNDS * 2 }));
+}
+const rows: BenchRow[] = [];
+
+// 1. In-process gateway over FakeNft.
+{
+  const t0 = performance.now();
+  const gw = new Gateway({
+    identity: { gatewayId: "bench-fake", group: GROUP },
+    nc,
+    js,
+    jsm,
+    dataplane: nftDataplane({
+      settings: DEFAULT_GATEWAY_SETTINGS,
+      netns: null,
+      dryRun: false,
+      executor: new FakeNft(),
+    }),
+    timing: {
+      coalesceQuietMs: 50,
+      coalesceMaxMs: 200,
+      retryBaseMs: 500,
+      retryMaxMs: 30_000,
+      heartbeatMs: 60_000,
+      driftCheckMs: 0,
+      statusQueue: 100,
+    },
+    log: quiet,
+    version: "bench",
+  });
+  await gw.start();
+  const ms = performance.now() - t0;
+  const s = gw.loop.status();
+  if (!s.ready || s.appliedSeq !== head)
+    throw new Error(`fake gateway not converged: ${JSON.stringify(s)}`);
+  await gw.stop(500);
+  rows.push({
+    bench,
+    metric: "bootstrap to first full apply, in-process, FakeNft (1M+ events, 10k svc)",
+    value: ms / 1000,
+    unit: "s",
+    target: "≤ 5 s",
+    pass: ms <= 5_000,
+  });
+}
+
+// 2. The real gateway process with the real nft in a namespace.
+let processMs = NaN;
+{
+  const ns = await createNamespace("gwboot");
+  const sub = nc.subscribe(`lbaas.status.${GROUP}.bench-real`);
+  const ack = firstAck(sub);
+  const bin = fileURLToPath(new URL("../bin/lbaas-gateway.ts", import.meta.url));
+  const t0 = performance.now();
+  const child: ChildProcess = spawn(
+    process.execPath,
+    [
+      bin,
+      "--nats",
+      server.url,
+      "--id",
+      "bench-real",
+      "--group",
+      GROUP,
+      "--netns",
+      ns.name,
+      "--listen",
+      "",
+      "--log-level",
+      "warn",
+      "--drift-check-ms",
+      "0",
+    ],
+    { stdio: ["ignore", "ignore", "inherit"] },
+  );
+  try {
+    processMs = (await ack) - t0;
+    const atReady = rssOf(child.pid!);
+    rows.push({
+      bench,
+      metric: "bootstrap to first ACK, gateway process, real nft in a netns",
+      value: processMs / 1000,
+      unit: "s",
+      target: "≤ 5 s",
+      pass: processMs <= 5_000,
+    });
+    rows.push({
+      bench,
+      metric: "gateway RSS at 10k services (after bootstrap)",
+      value: mib(atReady.rss),
+      unit: "MiB",
+      target: "≤ 200 MB",
+      pass: atReady.rss <= 200e6,
+    });
+    // 100 incremental changes (endpoints of 100 services), then measure again.
+    const changes = nc.subscribe(`lbaas.status.${GROUP}.bench-real`);
+    const reportCovering = async (seq: number, timeoutMs: number): Promise<void> => {
+      const timer = setTimeout(() => changes.unsubscribe(), timeoutMs);
+      for await (const m of changes) {
+        if (m.headers?.get(STATUS_TYPE_HEADER) !== "report") continue;
+        if (decodeReport(m.data).streamSequence >= seq) break;
+      }
+      clearTimeout(timer);
+      changes.unsubscribe();
+    };
+    let last = head;
+    for (let i = 1; i <= 100; i++) {
+      const eps = eventOf("endpoints", i, ROUNDS + 1, {
+        type: "EndpointsReplaced",
+        spec: {
+          serviceId: `svc-${i}`,
+          group: GROUP,
+          endpoints: [{ address: "192.0.2.250", port: null, weight: 1, state: "ready" }],
+        },
+      });
+      last = (await js.publish(subjectOf("endpoints", GROUP, `svc-${i}`), encodeEvent(eps))).seq;
+      await sleep(20);
+    }
+    await reportCovering(last, 60_000);
+    await sleep(2_000); // let the heap settle as it would between changes
+    const later = rssOf(child.pid!);
+    rows.push({
+      bench,
+      metric: "gateway RSS at 10k services (after 100 incremental changes)",
+      value: mib(later.rss),
+      unit: "MiB",
+      target: "≤ 200 MB",
+      pass: later.rss <= 200e6,
+    });
+    rows.push({
+      bench,
+      metric: "gateway peak RSS (VmHWM) during bootstrap and changes",
+      value: mib(later.hwm),
+      unit: "MiB",
+    });
+  } finally {
+    child.kill("SIGKILL");
+    sub.unsubscribe();
+    await ns.stop();
+  }
+}
+
+// 3. Full replay from sequence 1: read, decode and fold every event.
+{
+  const t0 = performance.now();
+  const state = initialState();
+  let n = 0;
+  for await (const m of replay(js, EVENTS_STREAM, groupFilterOf(GROUP), { toSeq: head })) {
+    const expected = parseSubject(m.subject);
+    if (expected === null) continue;
+    applyEvent(state, { seq: m.seq, event: decodeEvent(m.data, expected) });
+    n += 1;
+  }
+  const inv = inventoryOf(state, GROUP);
+  const ms = performance.now() - t0;
+  if (inv.services.length !== SERVICES - SERVICES / 10)
+    throw new Error(`replay folded ${inv.services.length} services`);
+  rows.push({
+    bench,
+    metric: `full replay from seq 1 (${n} events: read, decode, fold)`,
+    value: ms / 1000,
+    unit: "s",
+  });
+  const fake = rows[0]!.value * 1000;
+  rows.push({
+    bench,
+    metric: "bootstrap (FakeNft) / full replay",
+    value: fake / ms,
+    unit: "ratio",
+    target: "≤ 0.1",
+    pass: fake / ms <= 0.1,
+  });
+  rows.push({
+    bench,
+    metric: "bootstrap (process, real nft) / full replay",
+    value: processMs / ms,
+    unit: "ratio",
+    target: "≤ 0.1",
+    pass: processMs / ms <= 0.1,
+  });
+}
+
+await nc.close();
+await stopNatsProcess(server.child);
+report(rows);
