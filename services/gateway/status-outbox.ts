@@ -44,7 +44,8 @@ export class StatusOutbox {
   private readonly reports: Item[] = [];
   private heartbeat: Item | null = null;
   private online = true;
-  private pumping: Promise<void> | null = null;
+  /** True while pump() runs; set and cleared synchronously, so no message is stranded. */
+  private pumping = false;
   private wake: (() => void) | null = null;
   private counter = 0;
   private closed = false;
@@ -102,8 +103,7 @@ export class StatusOutbox {
   private async drained(): Promise<void> {
     while (this.size > 0 && !this.closed) {
       this.kick();
-      await (this.pumping ?? Promise.resolve());
-      if (this.size > 0) await new Promise((r) => setTimeout(r, 20));
+      await new Promise((r) => setTimeout(r, 10));
     }
   }
 
@@ -118,13 +118,19 @@ export class StatusOutbox {
       this.wake = null;
       wake();
     }
-    this.pumping ??= this.pump().finally(() => (this.pumping = null));
+    if (this.pumping) return;
+    this.pumping = true;
+    void this.pump();
   }
 
   private async pump(): Promise<void> {
-    while (!this.closed) {
+    for (;;) {
       const item = this.reports[0] ?? this.heartbeat;
-      if (item === undefined || item === null) return;
+      if (this.closed || item === undefined || item === null) {
+        // Cleared in the same turn as the last check: an enqueue after this starts a new pump.
+        this.pumping = false;
+        return;
+      }
       if (!this.online) {
         await new Promise<void>((resolve) => (this.wake = resolve));
         continue;

@@ -108,3 +108,28 @@ test("status outbox - close flushes what it can within the timeout", async () =>
   stuck.box.enqueueReport("s", stuck.enc("r1"));
   assert.equal(await stuck.box.close(30), false);
 });
+
+test("status outbox - a report queued while the pump is finishing is not stranded", async () => {
+  // Enqueue from inside the first send, after 0..8 microtask hops: whichever hop
+  // lands between the pump's last look at the queue and its end must still be sent.
+  for (let hops = 0; hops <= 8; hops++) {
+    const sent: string[] = [];
+    const box: StatusOutbox = new StatusOutbox({
+      capacity: 10,
+      idPrefix: "p",
+      send: (_s, data) => {
+        const text = new TextDecoder().decode(data);
+        sent.push(text);
+        if (text === "first") {
+          let p = Promise.resolve();
+          for (let i = 0; i < hops; i++) p = p.then(() => undefined);
+          void p.then(() => box.enqueueReport("s", new TextEncoder().encode("late")));
+        }
+        return Promise.resolve();
+      },
+    });
+    box.enqueueReport("s", new TextEncoder().encode("first"));
+    await sleep(20);
+    assert.deepEqual(sent, ["first", "late"], `late report after ${hops} hops`);
+  }
+});
