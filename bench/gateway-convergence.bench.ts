@@ -66,7 +66,10 @@ async function worker(url: string, from: number, to: number): Promise<void> {
         driftCheckMs: 0,
         statusQueue: 1_000,
       },
-      log: pino({ level: "silent" }),
+      log: pino(
+        { level: process.env["GW_CONV_LOG"] ?? "silent", base: { gw: i } },
+        pino.destination(2),
+      ),
       version: "bench",
     });
     gateways.push(gw);
@@ -209,7 +212,12 @@ async function main(): Promise<void> {
       const seq = await write("endpoints", id, endpoints(id, round));
       await new Promise<void>((resolve, reject) => {
         const timer = setTimeout(
-          () => reject(new Error(`write ${seq}: ${covered(seq)}/${n} gateways after 10 s`)),
+          () =>
+            reject(
+              new Error(
+                `write ${seq}: ${covered(seq)}/${n} gateways after 10 s; behind: ${JSON.stringify([...acked].filter(([, s]) => s < seq))}`,
+              ),
+            ),
           10_000,
         );
         waiting = { seq, n, resolve: () => (clearTimeout(timer), resolve()) };

@@ -11,7 +11,7 @@
 //   reopened at loop.nextSeq after a backoff: the gateway never exits for it.
 import type { JetStreamClient } from "@nats-io/jetstream";
 import { setTimeout as sleep } from "node:timers/promises";
-import { followFrom } from "../../libs/bus/follow.ts";
+import { followFrom, type Follower } from "../../libs/bus/follow.ts";
 import { readLastPerSubject } from "../../libs/bus/read.ts";
 import { EVENTS_STREAM } from "../../libs/bus/streams.ts";
 import { groupFilterOf } from "../../libs/events/event.ts";
@@ -65,23 +65,44 @@ export async function bootstrap(o: EventSourceOptions): Promise<boolean> {
   return false;
 }
 
+/** Lets the owner of a running follow() reopen its follower. */
+export interface FollowControl {
+  /** Reopens the follower at loop.nextSeq (e.g. when it stalled). */
+  restart(): void;
+}
+
 /**
  * Follows the group's events from loop.nextSeq until the signal aborts, handing
- * every message to the loop. Resolves when aborted; never rejects.
+ * every message to the loop; `control` receives a handle to reopen the follower.
+ * Resolves when aborted; never rejects.
  */
-export async function follow(o: EventSourceOptions): Promise<void> {
+export async function follow(
+  o: EventSourceOptions & {
+    readonly onDelivered?: () => void;
+    readonly control?: (c: FollowControl) => void;
+  },
+): Promise<void> {
   const filter = groupFilterOf(o.group);
   let failures = 0;
+  let current: Follower | null = null;
+  let restarting = false;
+  o.control?.({
+    restart: () => {
+      restarting = true;
+      current?.stop();
+    },
+  });
   while (!o.signal.aborted) {
     try {
-      const follower = followFrom(o.js, EVENTS_STREAM, filter, o.loop.nextSeq, {
-        signal: o.signal,
-      });
-      for await (const m of follower) {
+      restarting = false;
+      current = followFrom(o.js, EVENTS_STREAM, filter, o.loop.nextSeq, { signal: o.signal });
+      for await (const m of current) {
         failures = 0;
+        o.onDelivered?.();
         o.loop.offer(toIncoming(m, o.group));
       }
-      if (!o.signal.aborted) throw new Error("the follower ended without being stopped");
+      if (restarting || o.signal.aborted) continue;
+      throw new Error("the follower ended without being stopped");
     } catch (err) {
       failures += 1;
       const delay = retryDelayMs(failures, RETRY);

@@ -12,7 +12,8 @@ import { statusSubjectOf, type GatewayReport } from "../../libs/events/status.ts
 import { ApplyLoop } from "./apply-loop.ts";
 import { realTimers, type Timers } from "./coalescer.ts";
 import type { Dataplane } from "./dataplane.ts";
-import { bootstrap, follow } from "./event-source.ts";
+import { bootstrap, follow, type EventSourceOptions, type FollowControl } from "./event-source.ts";
+import { StallWatch } from "./stall-watch.ts";
 import { combineObservers, logObserver } from "./log-observer.ts";
 import { createGatewayMetrics, type GatewayMetrics } from "./metrics.ts";
 import { heartbeatOf, type GatewayIdentity } from "./report.ts";
@@ -44,6 +45,9 @@ export interface GatewayOptions {
   /** Extra hook per report (benchmarks observe convergence in-process with it). */
   readonly onReport?: (report: GatewayReport) => void;
 }
+
+/** How long a doorbell may go unanswered by the follower before it is reopened. */
+const STALL_GRACE_MS = 1_000;
 
 export class Gateway {
   readonly loop: ApplyLoop;
@@ -111,7 +115,7 @@ export class Gateway {
       this.bootstrapped = ok;
       return ok;
     });
-    this.running = boot.then((ok) => (ok ? follow(source) : undefined));
+    this.running = boot.then((ok) => (ok ? this.follow(source) : undefined));
     this.every(timing.heartbeatMs, () => this.beat());
     if (timing.driftCheckMs > 0) this.every(timing.driftCheckMs, () => this.checkDrift());
     await boot;
@@ -132,6 +136,37 @@ export class Gateway {
     const flushed = await this.outbox.close(flushMs);
     if (!flushed)
       this.o.log.warn({ queued: this.outbox.size }, "status not fully published at stop");
+  }
+
+  /**
+   * Follows with a stall watch: a core subscription on the group's subjects rings
+   * for every published event; a follower that then delivers nothing within 1 s
+   * is reopened at its checkpoint (see stall-watch.ts for the measured cause).
+   */
+  private async follow(source: EventSourceOptions): Promise<void> {
+    let control: FollowControl | null = null;
+    const watch = new StallWatch({
+      timers: this.o.timers ?? realTimers,
+      graceMs: STALL_GRACE_MS,
+      onStall: () => {
+        this.metrics.followerRestarted();
+        this.o.log.warn({ nextSeq: this.loop.nextSeq }, "event follower stalled; reopening it");
+        control?.restart();
+      },
+    });
+    const doorbell = this.o.nc.subscribe(groupFilterOf(this.o.identity.group), {
+      callback: () => watch.rang(),
+    });
+    try {
+      await follow({
+        ...source,
+        onDelivered: () => watch.delivered(),
+        control: (c) => (control = c),
+      });
+    } finally {
+      doorbell.unsubscribe();
+      watch.close();
+    }
   }
 
   private publish(report: GatewayReport): void {

@@ -21,7 +21,8 @@ export function combineObservers(...observers: ApplyObserver[]): ApplyObserver {
 export function logObserver(log: Logger): ApplyObserver {
   return {
     folded(incoming) {
-      if (!incoming.ok)
+      if (incoming.ok) log.trace({ seq: incoming.stored.seq, subject: incoming.subject }, "event");
+      else
         log.warn(
           {
             seq: incoming.seq,

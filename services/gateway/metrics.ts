@@ -12,6 +12,7 @@ export interface GatewayMetrics {
   refresh(status: LoopStatus, headSeq: number): void;
   statusDropped(): void;
   statusQueued(size: number): void;
+  followerRestarted(): void;
 }
 
 /** Creates the metrics of gateway `id` in group `group` in a fresh registry. */
@@ -63,6 +64,11 @@ export function createGatewayMetrics(id: string, group: string): GatewayMetrics 
   const retries = new Counter({
     name: "lbaas_gateway_retries_scheduled_total",
     help: "Retries scheduled after a failed apply",
+    registers: r,
+  });
+  const followerRestarts = new Counter({
+    name: "lbaas_gateway_follower_restarts_total",
+    help: "Event followers reopened because they stalled while events were published",
     registers: r,
   });
   const applied = new Gauge({
@@ -137,6 +143,9 @@ export function createGatewayMetrics(id: string, group: string): GatewayMetrics 
     },
     statusQueued(size) {
       statusQueued.set(size);
+    },
+    followerRestarted() {
+      followerRestarts.inc();
     },
   };
 }
