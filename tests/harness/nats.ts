@@ -60,11 +60,36 @@ for (const signal of ["SIGINT", "SIGTERM"] as const)
     process.exit(signal === "SIGINT" ? 130 : 143);
   });
 
-/** A fresh temp dir, removed at exit unless removed before by `removeDir`. */
+/**
+ * A fresh temp dir `<prefix>-<pid>-XXXXXX`, removed at exit unless removed before
+ * by `removeDir`. Dirs of test processes that died without cleaning up (SIGKILL)
+ * are swept on the first call: their pid no longer runs.
+ */
 export function makeTempDir(prefix: string): string {
-  const dir = mkdtempSync(join(tmpdir(), `${prefix}-`));
+  sweepOnce();
+  const dir = mkdtempSync(join(tmpdir(), `${prefix}-${process.pid}-`));
   liveDirs.add(dir);
   return dir;
+}
+
+let swept = false;
+function sweepOnce(): void {
+  if (swept) return;
+  swept = true;
+  for (const name of readdirSync(tmpdir())) {
+    const owner = /^lbaas-nats(?:-cluster)?-(\d+)-/.exec(name)?.[1];
+    if (owner !== undefined && !isRunning(Number(owner)))
+      rmSync(join(tmpdir(), name), { recursive: true, force: true });
+  }
+}
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === "EPERM";
+  }
 }
 
 export function removeDir(dir: string): void {
