@@ -160,10 +160,13 @@ function say(line: string): void {
 let dockerUnusable: string | null = null;
 
 /**
- * Starts a JetStream server (see the file comment for the backend choice) and
- * prints which backend it used. Call `stop()` in the test's `after`.
+ * Starts a JetStream server (see the file comment for the backend choice;
+ * `opts.backend` overrides LBAAS_TEST_NATS_BACKEND) and prints which backend it
+ * used. Call `stop()` in the test's `after`.
  */
-export async function startJetStream(): Promise<JetStreamServer> {
+export async function startJetStream(
+  opts: { backend?: "process" | "testcontainers" } = {},
+): Promise<JetStreamServer> {
   const external = process.env["LBAAS_TEST_NATS_URL"];
   if (external !== undefined && external !== "") {
     say(`backend external: ${external} (LBAAS_TEST_NATS_URL)`);
@@ -175,7 +178,7 @@ export async function startJetStream(): Promise<JetStreamServer> {
       stop: () => Promise.resolve(),
     };
   }
-  const forced = process.env["LBAAS_TEST_NATS_BACKEND"] ?? "";
+  const forced = opts.backend ?? process.env["LBAAS_TEST_NATS_BACKEND"] ?? "";
   if (forced !== "process" && dockerUnusable === null) {
     try {
       return await startContainer();
