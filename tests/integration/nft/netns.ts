@@ -3,6 +3,11 @@
 import { spawnSync } from "node:child_process";
 
 let counter = 0;
+const alive = new Set<string>();
+// Last resort when a test file dies before its `after` hook: remove what is left.
+process.once("exit", () => {
+  for (const name of alive) spawnSync("ip", ["netns", "delete", name]);
+});
 
 /** A namespace that exists until remove() is called. */
 export interface TestNetns {
@@ -15,10 +20,12 @@ export function createNetns(): TestNetns {
   const name = `lbaas-nft-${process.pid}-${counter++}`;
   const r = spawnSync("ip", ["netns", "add", name], { encoding: "utf8" });
   if (r.status !== 0) throw new Error(`ip netns add ${name}: ${r.stderr.trim()}`);
+  alive.add(name);
   return {
     name,
     remove: () => {
       spawnSync("ip", ["netns", "delete", name]);
+      alive.delete(name);
     },
   };
 }
