@@ -48,7 +48,7 @@ export interface GatewayConfig {
 export const GATEWAY_DEFAULTS = {
   group: "default",
   listen: "127.0.0.1:9180",
-  heartbeatMs: 10_000,
+  heartbeatMs: 5_000,
   driftCheckMs: 60_000,
   coalesceQuietMs: 50,
   coalesceMaxMs: 200,
@@ -170,7 +170,7 @@ export const GATEWAY_SETTING_SPECS: readonly SettingSpec[] = [
     path: "heartbeat-ms",
     flag: "heartbeat-ms",
     kind: "number",
-    help: "heartbeat interval (default 10000)",
+    help: "heartbeat interval (default 5000)",
   },
   {
     path: "drift-check-ms",

@@ -28,7 +28,7 @@ test("gateway settings - defaults with only a nats url; id from the host name", 
   assert.equal(r.value.netns, null);
   assert.deepEqual(
     [r.value.coalesceQuietMs, r.value.coalesceMaxMs, r.value.retryMaxMs, r.value.heartbeatMs],
-    [50, 200, 30_000, 10_000],
+    [50, 200, 30_000, 5_000],
   );
 });
 
