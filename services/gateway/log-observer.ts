@@ -19,6 +19,9 @@ export function combineObservers(...observers: ApplyObserver[]): ApplyObserver {
  * scheduled retry and per drift found.
  */
 export function logObserver(log: Logger): ApplyObserver {
+  // A stream with anomalies (e.g. versions skipped by a buggy writer) would log one
+  // line per event at every bootstrap: log the first ones, then every 1000th.
+  let anomalies = 0;
   return {
     folded(incoming) {
       if (incoming.ok) log.trace({ seq: incoming.stored.seq, subject: incoming.subject }, "event");
@@ -34,7 +37,9 @@ export function logObserver(log: Logger): ApplyObserver {
         );
     },
     anomaly(a) {
-      log.warn({ anomaly: a }, "stream anomaly");
+      anomalies += 1;
+      if (anomalies <= 20 || anomalies % 1000 === 0)
+        log.warn({ anomaly: a, anomaliesSoFar: anomalies }, "stream anomaly");
     },
     attempted(attempt, outcome, err) {
       const fields = {
