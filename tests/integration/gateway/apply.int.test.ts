@@ -170,3 +170,32 @@ test("a hand-made change is found by the drift check, repaired, and reported", a
     "repair",
   );
 });
+
+test("dry-run checks every state with nft -c and commits nothing", async () => {
+  const group = "dry";
+  const log = new EventLog(group);
+  const pub = new Publisher(() => f.js);
+  await pub.publish(log.upsertService(serviceOf("web", group, "203.0.113.10")));
+  const ns = netns();
+  const g = await startGateway(f, { id: "gw-dry", group, netns: ns.name, dryRun: true });
+  gateways.push(g);
+  const seq = await pub.publish(log.replaceEndpoints(endpointsOf("web", group, ["192.0.2.11"])));
+  const r = await g.waitReport((x) => x.streamSequence === seq);
+  assert.deepEqual(
+    g.reports.map((x) => [x.result.ok, x.syncKind]),
+    [
+      [true, "full"],
+      [true, "full"],
+    ],
+  );
+  assert.equal(
+    r.rulesetHash,
+    expectedRuleset(
+      inventoryOfSpecs(
+        [serviceOf("web", group, "203.0.113.10")],
+        [endpointsOf("web", group, ["192.0.2.11"])],
+      ),
+    ).hash,
+  );
+  assert.equal(nftIn(ns, "list", "tables").trim(), "", "nothing committed");
+});

@@ -112,7 +112,13 @@ export interface RunningGateway {
 /** Starts an in-process gateway applying with the real nft in `netns`. */
 export async function startGateway(
   f: BusFixture,
-  o: { id: string; group: string; netns: string; timing?: Partial<GatewayTiming> },
+  o: {
+    id: string;
+    group: string;
+    netns: string;
+    timing?: Partial<GatewayTiming>;
+    dryRun?: boolean;
+  },
 ): Promise<RunningGateway> {
   const reports: GatewayReport[] = [];
   const level = process.env["LBAAS_TEST_LOG"] ?? "silent";
@@ -121,7 +127,11 @@ export async function startGateway(
     nc: f.nc,
     js: f.js,
     jsm: f.jsm,
-    dataplane: nftDataplane({ settings: DEFAULT_GATEWAY_SETTINGS, netns: o.netns, dryRun: false }),
+    dataplane: nftDataplane({
+      settings: DEFAULT_GATEWAY_SETTINGS,
+      netns: o.netns,
+      dryRun: o.dryRun ?? false,
+    }),
     timing: { ...FAST_TIMING, ...o.timing },
     log: pino({ level, base: { gateway: o.id } }, pino.destination(2)),
     version: "test",

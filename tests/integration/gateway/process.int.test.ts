@@ -194,7 +194,7 @@ test("SIGTERM: health, readiness and metrics before; exit 0, last heartbeat, rul
   );
   const health = await fetch(`${base}/healthz`);
   assert.equal(health.status, 200);
-  assert.deepEqual((await health.json()), {
+  assert.deepEqual(await health.json(), {
     status: "ok",
     lastApplyOk: true,
     appliedSeq: head,
