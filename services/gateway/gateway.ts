@@ -9,7 +9,7 @@ import { EVENTS_STREAM } from "../../libs/bus/streams.ts";
 import { encodeHeartbeat, encodeReport } from "../../libs/events/codec.ts";
 import { groupFilterOf } from "../../libs/events/event.ts";
 import { statusSubjectOf, type GatewayReport } from "../../libs/events/status.ts";
-import { ApplyLoop } from "./apply-loop.ts";
+import { ApplyLoop, type ApplyObserver } from "./apply-loop.ts";
 import { realTimers, type Timers } from "./coalescer.ts";
 import type { Dataplane } from "./dataplane.ts";
 import { bootstrap, follow, type EventSourceOptions, type FollowControl } from "./event-source.ts";
@@ -42,6 +42,8 @@ export interface GatewayOptions {
   /** Software version carried by heartbeats. */
   readonly version: string;
   readonly timers?: Timers;
+  /** Extra hooks on the apply loop (the process's memory governor). */
+  readonly observer?: ApplyObserver;
   /** Extra hook per report (benchmarks observe convergence in-process with it). */
   readonly onReport?: (report: GatewayReport) => void;
 }
@@ -85,7 +87,11 @@ export class Gateway {
       coalesce: { quietMs: timing.coalesceQuietMs, maxMs: timing.coalesceMaxMs },
       backoff: { baseMs: timing.retryBaseMs, maxMs: timing.retryMaxMs, jitter: 0.2 },
       publish: (report) => this.publish(report),
-      observer: combineObservers(this.metrics.observer, logObserver(log)),
+      observer: combineObservers(
+        this.metrics.observer,
+        logObserver(log),
+        ...(options.observer ? [options.observer] : []),
+      ),
     });
   }
 

@@ -13,6 +13,7 @@ import { formatProblems } from "../../libs/domain/errors.ts";
 import { loadSettings, usage } from "../../libs/settings/load.ts";
 import pkg from "../../package.json" with { type: "json" };
 import { Gateway } from "./gateway.ts";
+import { memoryGovernor } from "./memory-mode.ts";
 import { nftDataplane } from "./nft-dataplane.ts";
 import { startOpsServer } from "./ops-server.ts";
 import { GATEWAY_SETTING_SPECS, validateGatewayConfig, type GatewayConfig } from "./settings.ts";
@@ -99,7 +100,9 @@ export async function runGateway(
     stopping.then(() => null),
   ]);
   if (nc === null) return shutdown(log, null, null, server);
+  const governor = memoryGovernor(config.memory);
   gateway = new Gateway({
+    observer: { attempted: () => governor.settled() },
     identity: { gatewayId: config.id, group: config.group },
     nc,
     js: jetstream(nc),
@@ -118,6 +121,7 @@ export async function runGateway(
   await Promise.race([gateway.start(), stopping]);
   const signal = await stopping;
   log.info({ signal }, "stopping: finishing the apply in flight; rules stay in place");
+  governor.close();
   return shutdown(log, gateway, nc, server);
 }
 

@@ -153,6 +153,13 @@ export const GATEWAY_SETTING_SPECS: readonly SettingSpec[] = [
     help: "status messages kept while nats is away (default 1000)",
   },
   {
+    path: "memory",
+    flag: "memory",
+    env: "LBAAS_GATEWAY_MEMORY",
+    kind: "string",
+    help: "heap tuning: adaptive, lean or fast (default adaptive; see README)",
+  },
+  {
     path: "log-level",
     flag: "log-level",
     env: "LOG_LEVEL",

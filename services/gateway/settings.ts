@@ -7,6 +7,7 @@ import { isDnsLabel } from "../../libs/domain/input.ts";
 import type { Problem } from "../../libs/domain/model.ts";
 import { validateNatsSettings, type NatsSettings } from "../../libs/bus/connect.ts";
 import { validateGatewaySettings, type GatewaySettings } from "../../libs/nft/settings.ts";
+import { MEMORY_MODES, type MemoryMode } from "./memory-mode.ts";
 import { GATEWAY_SETTING_SPECS } from "./settings-specs.ts";
 
 export { GATEWAY_SETTING_SPECS, NATS_SETTING_SPECS, NFT_SETTING_SPECS } from "./settings-specs.ts";
@@ -44,6 +45,8 @@ export interface GatewayConfig {
   /** Status messages kept while NATS is unreachable (oldest reports dropped first). */
   readonly statusQueue: number;
   readonly logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
+  /** V8 heap tuning of the process (memory-mode.ts). */
+  readonly memory: MemoryMode;
 }
 
 /** Defaults of every optional setting. */
@@ -58,6 +61,7 @@ export const GATEWAY_DEFAULTS = {
   retryMaxMs: 30_000,
   statusQueue: 1_000,
   logLevel: "info",
+  memory: "adaptive",
 } as const;
 
 const TOP_KEYS = new Set(GATEWAY_SETTING_SPECS.map((s) => s.path.split(".")[0] as string));
@@ -138,7 +142,19 @@ export function validateGatewayConfig(
   if (level === undefined)
     add("log-level", `${JSON.stringify(logLevel)} is not one of ${LOG_LEVELS.join(", ")}`);
 
-  if (problems.length > 0 || !nats.ok || !nft.ok || listen === undefined || level === undefined)
+  const memoryText = tree["memory"] ?? GATEWAY_DEFAULTS.memory;
+  const memory = MEMORY_MODES.find((m) => m === memoryText);
+  if (memory === undefined)
+    add("memory", `${JSON.stringify(memoryText)} is not one of ${MEMORY_MODES.join(", ")}`);
+
+  if (
+    problems.length > 0 ||
+    !nats.ok ||
+    !nft.ok ||
+    listen === undefined ||
+    level === undefined ||
+    memory === undefined
+  )
     return { ok: false, problems };
   return {
     ok: true,
@@ -158,6 +174,7 @@ export function validateGatewayConfig(
       retryMaxMs,
       statusQueue,
       logLevel: level,
+      memory,
     },
   };
 }
