@@ -20,8 +20,8 @@ export interface StallWatchOptions {
 
 export class StallWatch {
   private readonly o: StallWatchOptions;
-  private lastDelivery = -Infinity;
-  private pendingRing: number | null = null;
+  /** The first ring since the last delivery, or null when every ring was answered. */
+  private unanswered: number | null = null;
   private handle: unknown = null;
 
   constructor(options: StallWatchOptions) {
@@ -30,14 +30,13 @@ export class StallWatch {
 
   /** An event was published on the group's subjects (the doorbell rang). */
   rang(): void {
-    if (this.handle !== null) return; // the oldest unanswered ring decides
-    this.pendingRing = this.o.timers.now();
-    this.handle = this.o.timers.set(() => this.check(), this.o.graceMs);
+    this.unanswered ??= this.o.timers.now();
+    this.arm(this.unanswered + this.o.graceMs);
   }
 
-  /** The follower delivered a message. */
+  /** The follower delivered a message: every ring so far counts as answered. */
   delivered(): void {
-    this.lastDelivery = this.o.timers.now();
+    this.unanswered = null;
   }
 
   close(): void {
@@ -45,10 +44,17 @@ export class StallWatch {
     this.handle = null;
   }
 
+  private arm(at: number): void {
+    if (this.handle !== null) return;
+    this.handle = this.o.timers.set(() => this.check(), Math.max(0, at - this.o.timers.now()));
+  }
+
   private check(): void {
     this.handle = null;
-    const ringAt = this.pendingRing ?? Infinity;
-    this.pendingRing = null;
-    if (this.lastDelivery < ringAt) this.o.onStall();
+    if (this.unanswered === null) return;
+    const dueAt = this.unanswered + this.o.graceMs;
+    if (this.o.timers.now() < dueAt) return this.arm(dueAt);
+    this.unanswered = null;
+    this.o.onStall();
   }
 }
