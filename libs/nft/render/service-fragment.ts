@@ -1,0 +1,274 @@
+// One service's share of the NAT table: its chains (one per port and family,
+// plus source-hash endpoint chains), its affinity maps, and the elements it adds
+// to the shared dispatch map and SNAT override set. A fragment depends only on
+// the service, its endpoints and the settings, so a gateway re-renders only the
+// services that changed (render-state.ts) and the NAT table is the fragments
+// put together (nat.ts).
+import type { Endpoint, Protocol, ServicePort, ServiceSpec } from "../../domain/model.ts";
+import { ENDPOINT_STATES, PROTOCOLS, SCHEDULERS } from "../../domain/model.ts";
+import type { GatewaySettings } from "../settings.ts";
+import type { IpFamily } from "./addresses.ts";
+import { relocate } from "./errors.ts";
+import { guardAddress, guardCidr, guardInt, guardLabel, guardName, guardToken } from "./guards.ts";
+import type { ChainModel, SetModel } from "./model.ts";
+import * as names from "./names.ts";
+import { affinityHitRule, selectionRules, type Target } from "./selection.ts";
+
+const FAMILIES: readonly IpFamily[] = ["v4", "v6"];
+const KEY_TYPE = { v4: "ipv4_addr", v6: "ipv6_addr" } as const;
+const IP = { v4: "ip", v6: "ip6" } as const;
+const AFFINITY_FLAGS: readonly string[] = ["dynamic", "timeout"];
+/** Clients remembered per service port and family for session affinity. */
+export const AFFINITY_MAP_SIZE = 262144;
+
+/** An element of the dispatch map `service-ips-<family>`: `vip . proto . port` -> `goto chain`. */
+export interface DispatchElement {
+  readonly family: IpFamily;
+  readonly key: string;
+  readonly value: string;
+}
+
+/** A key of `snat-overrides-<family>` (the service's masquerading differs from the gateway's). */
+export interface OverrideElement {
+  readonly family: IpFamily;
+  readonly key: string;
+  readonly protocol: Protocol;
+}
+
+/** Everything one service contributes to the NAT table, in table order. */
+export interface ServiceFragment {
+  readonly id: string;
+  /** Per port (sorted by protocol, port) and family: the service chain, then its endpoint chains. */
+  readonly chains: readonly ChainModel[];
+  /** Affinity maps, in the same order. */
+  readonly sets: readonly SetModel[];
+  readonly dispatch: readonly DispatchElement[];
+  readonly overrides: readonly OverrideElement[];
+}
+
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** A checked endpoint of one service. */
+interface CheckedEndpoint {
+  readonly endpoint: Endpoint;
+  readonly family: IpFamily;
+}
+
+/** Checks the endpoints of a service once (not once per port and family). */
+function checkEndpoints(serviceId: string, endpoints: readonly Endpoint[]): CheckedEndpoint[] {
+  const out: CheckedEndpoint[] = [];
+  for (let i = 0; i < endpoints.length; i++) {
+    const e = endpoints[i] as Endpoint;
+    try {
+      const family = guardAddress(e.address, "address");
+      guardToken(e.state, ENDPOINT_STATES, "state");
+      guardInt(e.weight, 1, 100, "weight");
+      if (e.port !== null) guardInt(e.port, 1, 65535, "port");
+      out.push({ endpoint: e, family });
+    } catch (err) {
+      relocate(err, `endpoints[${JSON.stringify(serviceId)}][${i}]`);
+    }
+  }
+  return out;
+}
+
+/** Collects a fragment's chains and sets; a second chain or set of one name is a bug. */
+class FragmentBuilder {
+  readonly chains: ChainModel[] = [];
+  readonly sets: SetModel[] = [];
+  readonly dispatch: DispatchElement[] = [];
+  readonly overrides: OverrideElement[] = [];
+
+  chain(name: string, rules: readonly string[]): void {
+    guardName(name, () => `chain ${name}`);
+    for (const c of this.chains)
+      if (c.name === name) throw new Error(`duplicate chain ${JSON.stringify(name)}`);
+    this.chains.push({ name, base: null, rules });
+  }
+
+  affinityMap(name: string, family: IpFamily, timeout: number, resetToken: string): void {
+    guardName(name, () => `set ${name}`);
+    for (const s of this.sets)
+      if (s.name === name) throw new Error(`duplicate set ${JSON.stringify(name)}`);
+    this.sets.push({
+      name,
+      kind: "map",
+      keyType: KEY_TYPE[family],
+      dataType: KEY_TYPE[family],
+      flags: AFFINITY_FLAGS,
+      timeoutSeconds: timeout,
+      size: AFFINITY_MAP_SIZE,
+      elements: new Map(),
+      resetToken,
+    });
+  }
+}
+
+/**
+ * Renders one service with its endpoints under `settings`. Pure and
+ * deterministic; throws RenderError (path `services["id"]…` or `endpoints["id"][i]…`)
+ * when a value is not a strict literal, never for validated input. A service
+ * with no vip of a family gets no chain of that family.
+ */
+export function serviceFragment(
+  svc: ServiceSpec,
+  endpoints: readonly Endpoint[],
+  settings: GatewaySettings,
+): ServiceFragment {
+  const eps = checkEndpoints(svc.id, endpoints);
+  const out = new FragmentBuilder();
+  const jobs = checkService(svc, settings, out);
+  for (const j of jobs) serviceChain(out, svc, j.port, j.family, j.chain, j.ranges, eps);
+  return {
+    id: svc.id,
+    chains: out.chains,
+    sets: out.sets,
+    dispatch: out.dispatch,
+    overrides: out.overrides,
+  };
+}
+
+interface ChainJob {
+  readonly port: ServicePort;
+  readonly family: IpFamily;
+  readonly chain: string;
+  readonly ranges: string[] | null;
+}
+
+/** Checks one service, records its dispatch and override keys, returns its chains to render. */
+function checkService(
+  svc: ServiceSpec,
+  settings: GatewaySettings,
+  out: FragmentBuilder,
+): ChainJob[] {
+  let at = "id";
+  let index = -1;
+  const jobs: ChainJob[] = [];
+  try {
+    guardLabel(svc.id, "");
+    at = "scheduler";
+    guardToken(svc.scheduler, SCHEDULERS, "");
+    at = "vips";
+    const vips: Array<{ address: string; family: IpFamily }> = [];
+    for (index = 0; index < svc.vips.length; index++) {
+      const v = svc.vips[index] as string;
+      vips.push({ address: v, family: guardAddress(v, "") });
+    }
+    if (vips.length > 1) vips.sort((a, b) => compare(a.address, b.address));
+    at = "sourceRanges";
+    const ranges: Array<{ cidr: string; family: IpFamily }> = [];
+    for (index = 0; index < svc.sourceRanges.length; index++) {
+      const c = svc.sourceRanges[index] as string;
+      ranges.push({ cidr: c, family: guardCidr(c, "") });
+    }
+    at = "ports";
+    for (index = 0; index < svc.ports.length; index++) {
+      const port = svc.ports[index] as ServicePort;
+      guardToken(port.protocol, PROTOCOLS, "protocol");
+      guardInt(port.port, 1, 65535, "port");
+      guardInt(port.targetPort, 1, 65535, "targetPort");
+    }
+    index = -1;
+    const masquerade = svc.snat ?? settings.enableSnat;
+    const ports =
+      svc.ports.length > 1
+        ? [...svc.ports].sort((a, b) => compare(a.protocol, b.protocol) || a.port - b.port)
+        : svc.ports;
+    for (const port of ports)
+      for (const family of FAMILIES) {
+        const chain = names.serviceChainName(svc.id, port.protocol, port.port, family);
+        let any = false;
+        for (const vip of vips) {
+          if (vip.family !== family) continue;
+          any = true;
+          const key = `${vip.address} . ${port.protocol} . ${port.port}`;
+          out.dispatch.push({ family, key, value: `goto ${chain}` });
+          if (masquerade !== settings.enableSnat)
+            out.overrides.push({ family, key, protocol: port.protocol });
+        }
+        if (!any) continue;
+        const allowed =
+          svc.sourceRanges.length === 0
+            ? null
+            : ranges.filter((r) => r.family === family).map((r) => r.cidr);
+        jobs.push({ port, family, chain, ranges: allowed });
+      }
+  } catch (err) {
+    relocate(err, `services[${JSON.stringify(svc.id)}].${at}${index >= 0 ? `[${index}]` : ""}`);
+  }
+  return jobs;
+}
+
+function serviceChain(
+  out: FragmentBuilder,
+  svc: ServiceSpec,
+  port: ServicePort,
+  family: IpFamily,
+  chain: string,
+  allowedRanges: readonly string[] | null,
+  endpoints: readonly CheckedEndpoint[],
+): void {
+  const rules: string[] = [];
+  if (allowedRanges !== null && allowedRanges.length === 0) {
+    // Source ranges are set but none of this family: no client of it may connect.
+    out.chain(chain, ["drop"]);
+    return;
+  }
+  if (allowedRanges !== null)
+    rules.push(`${allowedRanges.map((c) => `${IP[family]} saddr != ${c}`).join(" ")} drop`);
+  // Two endpoints may resolve to the same address and port (one with `port`
+  // equal to the service's targetPort, one without): they are one target, with
+  // the sum of their weights. Endpoints arrive sorted by address, so such twins
+  // are neighbours within a run of one address.
+  const targets: Target[] = [];
+  let runStart = 0;
+  for (const { endpoint: e, family: f } of endpoints) {
+    if (f !== family || e.state !== "ready") continue;
+    const targetPort = e.port ?? port.targetPort;
+    const last = targets[targets.length - 1];
+    if (last === undefined || last.address !== e.address) runStart = targets.length;
+    let twin = -1;
+    for (let k = runStart; k < targets.length; k++) if (targets[k]?.port === targetPort) twin = k;
+    const seen = twin >= 0 ? targets[twin] : undefined;
+    if (seen !== undefined) {
+      targets[twin] = { ...seen, weight: seen.weight + e.weight };
+      continue;
+    }
+    const epChain =
+      svc.scheduler === "source-hash"
+        ? names.endpointChainName(svc.id, port.protocol, port.port, e.address, targetPort)
+        : "";
+    targets.push({ address: e.address, port: targetPort, weight: e.weight, chain: epChain });
+  }
+  if (targets.length === 0) {
+    // No ready endpoint: refuse at once instead of letting the flow fall through
+    // to the VIP itself (ch-k8s-lbaas #21). Measured on 6.18: reject and drop work
+    // in nat-type prerouting chains (reject at prerouting needs kernel >= 5.9).
+    rules.push(port.protocol === "tcp" ? "meta l4proto tcp reject with tcp reset" : "reject");
+    out.chain(chain, rules);
+    return;
+  }
+  let affinity: Map<number, string> | null = null;
+  if (svc.sessionAffinity !== null) {
+    const timeout = guardInt(
+      svc.sessionAffinity.timeoutSeconds,
+      1,
+      86400 * 365,
+      () => `services[${JSON.stringify(svc.id)}].sessionAffinity.timeoutSeconds`,
+    );
+    affinity = new Map();
+    const resetToken = targets.map((x) => `${x.address}/${x.port}`).join(",");
+    for (const targetPort of [...new Set(targets.map((x) => x.port))].sort((a, b) => a - b)) {
+      const map = names.affinityMapName(svc.id, port.protocol, port.port, family, targetPort);
+      affinity.set(targetPort, map);
+      out.affinityMap(map, family, timeout, resetToken);
+      rules.push(affinityHitRule(family, port.protocol, map, targetPort));
+    }
+  }
+  const selection = selectionRules(svc.scheduler, family, port.protocol, targets, affinity);
+  for (const r of selection.rules) rules.push(r);
+  out.chain(chain, rules);
+  for (const c of selection.chains) out.chain(c.name, c.rules);
+}
