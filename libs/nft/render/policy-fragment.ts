@@ -10,6 +10,7 @@ import type { IpBlock, PolicyPort, PolicySpec } from "../../domain/model.ts";
 import { PROTOCOLS } from "../../domain/model.ts";
 import type { IpFamily } from "./addresses.ts";
 import { RenderError } from "./errors.ts";
+import { flat, flatAll } from "./flat.ts";
 import { guardAddress, guardCidr, guardInt, guardLabel, guardName, guardToken } from "./guards.ts";
 import type { ChainModel } from "./model.ts";
 import * as names from "./names.ts";
@@ -107,7 +108,11 @@ export function policyFragment(policy: PolicySpec): PolicyFragment {
   }
   const name = names.policyChainName(policy.id);
   guardName(name, () => `chain ${name}`);
-  return { id: policy.id, chain: { name, base: null, rules: policyRules(policy) }, targets };
+  return {
+    id: policy.id,
+    chain: { name: flat(name), base: null, rules: flatAll(policyRules(policy)) },
+    targets,
+  };
 }
 
 /**
@@ -118,7 +123,7 @@ export function podChain(address: string, policyIds: readonly string[]): ChainMo
   const name = names.podChainName(address);
   guardName(name, () => `chain ${name}`);
   const rules: string[] = [];
-  for (const id of policyIds) rules.push(`jump ${names.policyChainName(id)}`);
+  for (const id of policyIds) rules.push(flat(`jump ${names.policyChainName(id)}`));
   rules.push("drop");
-  return { name, base: null, rules };
+  return { name: flat(name), base: null, rules };
 }

@@ -9,6 +9,7 @@ import { ENDPOINT_STATES, PROTOCOLS, SCHEDULERS } from "../../domain/model.ts";
 import type { GatewaySettings } from "../settings.ts";
 import type { IpFamily } from "./addresses.ts";
 import { relocate } from "./errors.ts";
+import { flat, flatAll } from "./flat.ts";
 import { guardAddress, guardCidr, guardInt, guardLabel, guardName, guardToken } from "./guards.ts";
 import type { ChainModel, SetModel } from "./model.ts";
 import * as names from "./names.ts";
@@ -81,15 +82,15 @@ class FragmentBuilder {
   readonly dispatch: DispatchElement[] = [];
   readonly overrides: OverrideElement[] = [];
 
-  chain(name: string, rules: readonly string[]): void {
-    guardName(name, () => `chain ${name}`);
+  chain(name: string, rules: string[]): void {
+    guardName(flat(name), () => `chain ${name}`);
     for (const c of this.chains)
       if (c.name === name) throw new Error(`duplicate chain ${JSON.stringify(name)}`);
-    this.chains.push({ name, base: null, rules });
+    this.chains.push({ name, base: null, rules: flatAll(rules) });
   }
 
   affinityMap(name: string, family: IpFamily, timeout: number, resetToken: string): void {
-    guardName(name, () => `set ${name}`);
+    guardName(flat(name), () => `set ${name}`);
     for (const s of this.sets)
       if (s.name === name) throw new Error(`duplicate set ${JSON.stringify(name)}`);
     this.sets.push({
@@ -183,8 +184,8 @@ function checkService(
         for (const vip of vips) {
           if (vip.family !== family) continue;
           any = true;
-          const key = `${vip.address} . ${port.protocol} . ${port.port}`;
-          out.dispatch.push({ family, key, value: `goto ${chain}` });
+          const key = flat(`${vip.address} . ${port.protocol} . ${port.port}`);
+          out.dispatch.push({ family, key, value: flat(`goto ${chain}`) });
           if (masquerade !== settings.enableSnat)
             out.overrides.push({ family, key, protocol: port.protocol });
         }
@@ -270,5 +271,5 @@ function serviceChain(
   const selection = selectionRules(svc.scheduler, family, port.protocol, targets, affinity);
   for (const r of selection.rules) rules.push(r);
   out.chain(chain, rules);
-  for (const c of selection.chains) out.chain(c.name, c.rules);
+  for (const c of selection.chains) out.chain(c.name, [...c.rules]);
 }
