@@ -74,8 +74,16 @@ export function affinityHitRule(
 }
 
 function endpointAction(family: IpFamily, maps: AffinityMaps, t: Target): string {
-  return `${affinityUpdate(family, maps, t)}${dnatStatement(family, t.address, t.port)}`;
+  const dnat = dnatStatement(family, t.address, t.port);
+  return maps === null ? dnat : affinityUpdate(family, maps, t) + dnat;
 }
+
+/** `meta l4proto <protocol>` without building it again for every rule. */
+const L4: Record<Protocol, string> = {
+  tcp: "meta l4proto tcp",
+  udp: "meta l4proto udp",
+  sctp: "meta l4proto sctp",
+};
 
 /**
  * Selection rules for `targets` (non-empty, sorted) with the given scheduler.
@@ -88,20 +96,23 @@ export function selectionRules(
   targets: readonly Target[],
   affinityMaps: AffinityMaps,
 ): Selection {
-  const l4 = `meta l4proto ${protocol}`;
+  const l4 = L4[protocol];
   if (targets.length === 1) {
     const only = targets[0] as Target;
     return { rules: [`${l4} ${endpointAction(family, affinityMaps, only)}`], chains: [] };
   }
   if (scheduler === "source-hash") return sourceHash(family, protocol, targets, affinityMaps);
-  const gen = scheduler === "random" ? "random" : "inc";
-  let remaining = targets.reduce((sum, t) => sum + t.weight, 0);
-  const rules = targets.map((t, i) => {
-    const action = endpointAction(family, affinityMaps, t);
-    const cond = i === targets.length - 1 ? "" : `numgen ${gen} mod ${remaining} < ${t.weight} `;
+  const head = `${l4} numgen ${scheduler === "random" ? "random" : "inc"} mod `;
+  let remaining = 0;
+  for (const t of targets) remaining += t.weight;
+  const rules: string[] = [];
+  const last = targets.length - 1;
+  for (let i = 0; i < last; i++) {
+    const t = targets[i] as Target;
+    rules.push(`${head}${remaining} < ${t.weight} ${endpointAction(family, affinityMaps, t)}`);
     remaining -= t.weight;
-    return `${l4} ${cond}${action}`;
-  });
+  }
+  rules.push(`${l4} ${endpointAction(family, affinityMaps, targets[last] as Target)}`);
   return { rules, chains: [] };
 }
 

@@ -47,64 +47,100 @@ export interface ServiceFragment {
   readonly overrides: readonly OverrideElement[];
 }
 
+const NONE: readonly never[] = [];
+
 function compare(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-/** A checked endpoint of one service. */
-interface CheckedEndpoint {
-  readonly endpoint: Endpoint;
-  readonly family: IpFamily;
+function byProtocolAndPort(a: ServicePort, b: ServicePort): number {
+  return compare(a.protocol, b.protocol) || a.port - b.port;
 }
 
-/** Checks the endpoints of a service once (not once per port and family). */
-function checkEndpoints(serviceId: string, endpoints: readonly Endpoint[]): CheckedEndpoint[] {
-  const out: CheckedEndpoint[] = [];
+/** Checks the endpoints of a service once (not once per port and family); their families. */
+function checkEndpoints(serviceId: string, endpoints: readonly Endpoint[]): IpFamily[] {
+  const families: IpFamily[] = [];
   for (let i = 0; i < endpoints.length; i++) {
     const e = endpoints[i] as Endpoint;
     try {
-      const family = guardAddress(e.address, "address");
+      families.push(guardAddress(e.address, "address"));
       guardToken(e.state, ENDPOINT_STATES, "state");
       guardInt(e.weight, 1, 100, "weight");
       if (e.port !== null) guardInt(e.port, 1, 65535, "port");
-      out.push({ endpoint: e, family });
     } catch (err) {
       relocate(err, `endpoints[${JSON.stringify(serviceId)}][${i}]`);
     }
   }
-  return out;
+  return families;
 }
 
-/** Collects a fragment's chains and sets; a second chain or set of one name is a bug. */
-class FragmentBuilder {
-  readonly chains: ChainModel[] = [];
-  readonly sets: SetModel[] = [];
-  readonly dispatch: DispatchElement[] = [];
-  readonly overrides: OverrideElement[] = [];
-
-  chain(name: string, rules: string[]): void {
-    guardName(flat(name), () => `chain ${name}`);
-    for (const c of this.chains)
-      if (c.name === name) throw new Error(`duplicate chain ${JSON.stringify(name)}`);
-    this.chains.push({ name, base: null, rules: flatAll(rules) });
+/** Checks a service's own fields; the families of its vips and source ranges. */
+function checkService(svc: ServiceSpec): { vips: IpFamily[]; ranges: IpFamily[] } {
+  let at = "id";
+  let index = -1;
+  try {
+    guardLabel(svc.id, "");
+    at = "scheduler";
+    guardToken(svc.scheduler, SCHEDULERS, "");
+    at = "vips";
+    const vips: IpFamily[] = [];
+    for (index = 0; index < svc.vips.length; index++)
+      vips.push(guardAddress(svc.vips[index] as string, ""));
+    at = "sourceRanges";
+    const ranges: IpFamily[] = [];
+    for (index = 0; index < svc.sourceRanges.length; index++)
+      ranges.push(guardCidr(svc.sourceRanges[index] as string, ""));
+    at = "ports";
+    for (index = 0; index < svc.ports.length; index++) {
+      const port = svc.ports[index] as ServicePort;
+      guardToken(port.protocol, PROTOCOLS, "protocol");
+      guardInt(port.port, 1, 65535, "port");
+      guardInt(port.targetPort, 1, 65535, "targetPort");
+    }
+    return { vips, ranges };
+  } catch (err) {
+    relocate(err, `services[${JSON.stringify(svc.id)}].${at}${index >= 0 ? `[${index}]` : ""}`);
   }
+}
 
-  affinityMap(name: string, family: IpFamily, timeout: number, resetToken: string): void {
-    guardName(flat(name), () => `set ${name}`);
-    for (const s of this.sets)
-      if (s.name === name) throw new Error(`duplicate set ${JSON.stringify(name)}`);
-    this.sets.push({
-      name,
-      kind: "map",
-      keyType: KEY_TYPE[family],
-      dataType: KEY_TYPE[family],
-      flags: AFFINITY_FLAGS,
-      timeoutSeconds: timeout,
-      size: AFFINITY_MAP_SIZE,
-      elements: new Map(),
-      resetToken,
-    });
-  }
+/** The service being rendered and what its chains collect. */
+interface Work {
+  readonly svc: ServiceSpec;
+  readonly endpoints: readonly Endpoint[];
+  readonly endpointFamilies: readonly IpFamily[];
+  readonly chains: ChainModel[];
+  sets: SetModel[] | null;
+}
+
+function addChain(w: Work, name: string, rules: string[]): void {
+  guardName(flat(name), () => `chain ${name}`);
+  for (const c of w.chains)
+    if (c.name === name) throw new Error(`duplicate chain ${JSON.stringify(name)}`);
+  w.chains.push({ name, base: null, rules: flatAll(rules) });
+}
+
+function addAffinityMap(
+  w: Work,
+  name: string,
+  family: IpFamily,
+  timeout: number,
+  resetToken: string,
+): void {
+  guardName(flat(name), () => `set ${name}`);
+  w.sets ??= [];
+  for (const s of w.sets)
+    if (s.name === name) throw new Error(`duplicate set ${JSON.stringify(name)}`);
+  w.sets.push({
+    name,
+    kind: "map",
+    keyType: KEY_TYPE[family],
+    dataType: KEY_TYPE[family],
+    flags: AFFINITY_FLAGS,
+    timeoutSeconds: timeout,
+    size: AFFINITY_MAP_SIZE,
+    elements: new Map(),
+    resetToken,
+  });
 }
 
 /**
@@ -118,115 +154,63 @@ export function serviceFragment(
   endpoints: readonly Endpoint[],
   settings: GatewaySettings,
 ): ServiceFragment {
-  const eps = checkEndpoints(svc.id, endpoints);
-  const out = new FragmentBuilder();
-  const jobs = checkService(svc, settings, out);
-  for (const j of jobs) serviceChain(out, svc, j.port, j.family, j.chain, j.ranges, eps);
+  const endpointFamilies = checkEndpoints(svc.id, endpoints);
+  const families = checkService(svc);
+  const override = (svc.snat ?? settings.enableSnat) !== settings.enableSnat;
+  const vips =
+    svc.vips.length > 1
+      ? svc.vips
+          .map((_, i) => i)
+          .sort((a, b) => compare(svc.vips[a] as string, svc.vips[b] as string))
+      : [0];
+  const ports = svc.ports.length > 1 ? [...svc.ports].sort(byProtocolAndPort) : svc.ports;
+  const w: Work = { svc, endpoints, endpointFamilies, chains: [], sets: null };
+  const dispatch: DispatchElement[] = [];
+  let overrides: OverrideElement[] | null = null;
+  for (const port of ports)
+    for (const family of FAMILIES) {
+      let chain: string | null = null;
+      let value = "";
+      for (const i of vips) {
+        if (families.vips[i] !== family) continue;
+        if (chain === null) {
+          chain = flat(names.serviceChainName(svc.id, port.protocol, port.port, family));
+          value = flat(`goto ${chain}`);
+        }
+        const key = flat(`${svc.vips[i] as string} . ${port.protocol} . ${port.port}`);
+        dispatch.push({ family, key, value });
+        if (override) (overrides ??= []).push({ family, key, protocol: port.protocol });
+      }
+      if (chain === null) continue;
+      let allowed: string[] | null = null;
+      if (svc.sourceRanges.length > 0) {
+        allowed = [];
+        for (let i = 0; i < svc.sourceRanges.length; i++)
+          if (families.ranges[i] === family) allowed.push(svc.sourceRanges[i] as string);
+      }
+      serviceChain(w, port, family, chain, allowed);
+    }
   return {
     id: svc.id,
-    chains: out.chains,
-    sets: out.sets,
-    dispatch: out.dispatch,
-    overrides: out.overrides,
+    chains: w.chains,
+    sets: w.sets ?? NONE,
+    dispatch,
+    overrides: overrides ?? NONE,
   };
 }
 
-interface ChainJob {
-  readonly port: ServicePort;
-  readonly family: IpFamily;
-  readonly chain: string;
-  readonly ranges: string[] | null;
-}
-
-/** Checks one service, records its dispatch and override keys, returns its chains to render. */
-function checkService(
-  svc: ServiceSpec,
-  settings: GatewaySettings,
-  out: FragmentBuilder,
-): ChainJob[] {
-  let at = "id";
-  let index = -1;
-  const jobs: ChainJob[] = [];
-  try {
-    guardLabel(svc.id, "");
-    at = "scheduler";
-    guardToken(svc.scheduler, SCHEDULERS, "");
-    at = "vips";
-    const vips: Array<{ address: string; family: IpFamily }> = [];
-    for (index = 0; index < svc.vips.length; index++) {
-      const v = svc.vips[index] as string;
-      vips.push({ address: v, family: guardAddress(v, "") });
-    }
-    if (vips.length > 1) vips.sort((a, b) => compare(a.address, b.address));
-    at = "sourceRanges";
-    const ranges: Array<{ cidr: string; family: IpFamily }> = [];
-    for (index = 0; index < svc.sourceRanges.length; index++) {
-      const c = svc.sourceRanges[index] as string;
-      ranges.push({ cidr: c, family: guardCidr(c, "") });
-    }
-    at = "ports";
-    for (index = 0; index < svc.ports.length; index++) {
-      const port = svc.ports[index] as ServicePort;
-      guardToken(port.protocol, PROTOCOLS, "protocol");
-      guardInt(port.port, 1, 65535, "port");
-      guardInt(port.targetPort, 1, 65535, "targetPort");
-    }
-    index = -1;
-    const masquerade = svc.snat ?? settings.enableSnat;
-    const ports =
-      svc.ports.length > 1
-        ? [...svc.ports].sort((a, b) => compare(a.protocol, b.protocol) || a.port - b.port)
-        : svc.ports;
-    for (const port of ports)
-      for (const family of FAMILIES) {
-        const chain = names.serviceChainName(svc.id, port.protocol, port.port, family);
-        let any = false;
-        for (const vip of vips) {
-          if (vip.family !== family) continue;
-          any = true;
-          const key = flat(`${vip.address} . ${port.protocol} . ${port.port}`);
-          out.dispatch.push({ family, key, value: flat(`goto ${chain}`) });
-          if (masquerade !== settings.enableSnat)
-            out.overrides.push({ family, key, protocol: port.protocol });
-        }
-        if (!any) continue;
-        const allowed =
-          svc.sourceRanges.length === 0
-            ? null
-            : ranges.filter((r) => r.family === family).map((r) => r.cidr);
-        jobs.push({ port, family, chain, ranges: allowed });
-      }
-  } catch (err) {
-    relocate(err, `services[${JSON.stringify(svc.id)}].${at}${index >= 0 ? `[${index}]` : ""}`);
-  }
-  return jobs;
-}
-
-function serviceChain(
-  out: FragmentBuilder,
-  svc: ServiceSpec,
-  port: ServicePort,
-  family: IpFamily,
-  chain: string,
-  allowedRanges: readonly string[] | null,
-  endpoints: readonly CheckedEndpoint[],
-): void {
-  const rules: string[] = [];
-  if (allowedRanges !== null && allowedRanges.length === 0) {
-    // Source ranges are set but none of this family: no client of it may connect.
-    out.chain(chain, ["drop"]);
-    return;
-  }
-  if (allowedRanges !== null)
-    rules.push(`${allowedRanges.map((c) => `${IP[family]} saddr != ${c}`).join(" ")} drop`);
+/** The ready endpoints of `family` as targets (twins merged), in endpoint order. */
+function targetsOf(w: Work, port: ServicePort, family: IpFamily): Target[] {
   // Two endpoints may resolve to the same address and port (one with `port`
   // equal to the service's targetPort, one without): they are one target, with
   // the sum of their weights. Endpoints arrive sorted by address, so such twins
   // are neighbours within a run of one address.
   const targets: Target[] = [];
+  const sourceHash = w.svc.scheduler === "source-hash";
   let runStart = 0;
-  for (const { endpoint: e, family: f } of endpoints) {
-    if (f !== family || e.state !== "ready") continue;
+  for (let i = 0; i < w.endpoints.length; i++) {
+    const e = w.endpoints[i] as Endpoint;
+    if (w.endpointFamilies[i] !== family || e.state !== "ready") continue;
     const targetPort = e.port ?? port.targetPort;
     const last = targets[targets.length - 1];
     if (last === undefined || last.address !== e.address) runStart = targets.length;
@@ -237,18 +221,37 @@ function serviceChain(
       targets[twin] = { ...seen, weight: seen.weight + e.weight };
       continue;
     }
-    const epChain =
-      svc.scheduler === "source-hash"
-        ? names.endpointChainName(svc.id, port.protocol, port.port, e.address, targetPort)
-        : "";
+    const epChain = sourceHash
+      ? names.endpointChainName(w.svc.id, port.protocol, port.port, e.address, targetPort)
+      : "";
     targets.push({ address: e.address, port: targetPort, weight: e.weight, chain: epChain });
   }
+  return targets;
+}
+
+function serviceChain(
+  w: Work,
+  port: ServicePort,
+  family: IpFamily,
+  chain: string,
+  allowedRanges: readonly string[] | null,
+): void {
+  const { svc } = w;
+  if (allowedRanges !== null && allowedRanges.length === 0) {
+    // Source ranges are set but none of this family: no client of it may connect.
+    addChain(w, chain, ["drop"]);
+    return;
+  }
+  const rules: string[] = [];
+  if (allowedRanges !== null)
+    rules.push(`${allowedRanges.map((c) => `${IP[family]} saddr != ${c}`).join(" ")} drop`);
+  const targets = targetsOf(w, port, family);
   if (targets.length === 0) {
     // No ready endpoint: refuse at once instead of letting the flow fall through
     // to the VIP itself (ch-k8s-lbaas #21). Measured on 6.18: reject and drop work
     // in nat-type prerouting chains (reject at prerouting needs kernel >= 5.9).
     rules.push(port.protocol === "tcp" ? "meta l4proto tcp reject with tcp reset" : "reject");
-    out.chain(chain, rules);
+    addChain(w, chain, rules);
     return;
   }
   let affinity: Map<number, string> | null = null;
@@ -264,12 +267,12 @@ function serviceChain(
     for (const targetPort of [...new Set(targets.map((x) => x.port))].sort((a, b) => a - b)) {
       const map = names.affinityMapName(svc.id, port.protocol, port.port, family, targetPort);
       affinity.set(targetPort, map);
-      out.affinityMap(map, family, timeout, resetToken);
+      addAffinityMap(w, map, family, timeout, resetToken);
       rules.push(affinityHitRule(family, port.protocol, map, targetPort));
     }
   }
   const selection = selectionRules(svc.scheduler, family, port.protocol, targets, affinity);
   for (const r of selection.rules) rules.push(r);
-  out.chain(chain, rules);
-  for (const c of selection.chains) out.chain(c.name, [...c.rules]);
+  addChain(w, chain, rules);
+  for (const c of selection.chains) addChain(w, c.name, [...c.rules]);
 }
