@@ -35,6 +35,13 @@ function byId<T extends { readonly id: string }>(a: T, b: T): number {
   return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
 }
 
+/** `list` in ascending id order: itself when already sorted (inventories are), else a sorted copy. */
+function sortedById<T extends { readonly id: string }>(list: readonly T[]): readonly T[] {
+  for (let i = 1; i < list.length; i++)
+    if (byId(list[i - 1] as T, list[i] as T) >= 0) return [...list].sort(byId);
+  return list;
+}
+
 /**
  * The endpoint list of every service id (an id listed twice: the last wins).
  * Endpoints of ids without a service are ignored by the callers.
@@ -54,15 +61,23 @@ export function renderObjects(inventory: Inventory, settings: GatewaySettings): 
   const policies: RenderedPolicy[] = [];
   if (settings.filterTableName !== "") {
     guardName(settings.filterTableName, "table");
-    const sorted = [...inventory.policies].sort(byId);
-    for (const spec of sorted) policies.push({ spec, fragment: policyFragment(spec) });
+    for (const spec of sortedById(inventory.policies))
+      policies.push({ spec, fragment: policyFragment(spec) });
   }
   guardName(settings.natTableName, "table");
-  const endpoints = endpointsById(inventory);
+  const sorted = sortedById(inventory.services);
+  // inventoryOf lists one EndpointsSpec per service, in the same order: then
+  // the endpoints of service i are at i and no map is needed.
+  const eps = inventory.endpoints;
+  let aligned = sorted === inventory.services && eps.length === sorted.length;
+  for (let i = 0; aligned && i < sorted.length; i++) aligned = eps[i]?.serviceId === sorted[i]?.id;
+  const byService = aligned ? null : endpointsById(inventory);
   const services: RenderedService[] = [];
-  for (const spec of [...inventory.services].sort(byId)) {
-    const eps = endpoints.get(spec.id) ?? NO_ENDPOINTS;
-    services.push({ spec, endpoints: eps, fragment: serviceFragment(spec, eps, settings) });
+  for (let i = 0; i < sorted.length; i++) {
+    const spec = sorted[i] as ServiceSpec;
+    const endpoints =
+      (byService === null ? eps[i]?.endpoints : byService.get(spec.id)) ?? NO_ENDPOINTS;
+    services.push({ spec, endpoints, fragment: serviceFragment(spec, endpoints, settings) });
   }
   return { services, policies };
 }

@@ -141,8 +141,9 @@ export function natTable(
   const chains = new Map<string, ChainModel>();
   const sets = new Map<string, SetModel>();
   const addChain = (c: ChainModel): void => {
-    if (chains.has(c.name)) throw new Error(`duplicate chain ${JSON.stringify(c.name)}`);
-    chains.set(c.name, c);
+    const size = chains.size;
+    if (chains.set(c.name, c).size === size)
+      throw new Error(`duplicate chain ${JSON.stringify(c.name)}`);
   };
   const dispatch: Record<IpFamily, Array<{ key: string; value: string | null }>> = {
     v4: [],

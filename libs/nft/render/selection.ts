@@ -24,11 +24,10 @@ export interface Target {
   readonly chain: string;
 }
 
-/** Rules and extra chains that select an endpoint. */
-export interface Selection {
-  readonly rules: readonly string[];
-  readonly chains: ReadonlyArray<{ readonly name: string; readonly rules: readonly string[] }>;
-}
+/** Extra chains that selection rules jump to (source-hash endpoint chains). */
+export type SelectionChains = ReadonlyArray<{ readonly name: string; readonly rules: string[] }>;
+
+const NO_CHAINS: SelectionChains = [];
 
 function ipKeyword(family: IpFamily): "ip" | "ip6" {
   return family === "v4" ? "ip" : "ip6";
@@ -78,15 +77,26 @@ function endpointAction(family: IpFamily, maps: AffinityMaps, t: Target): string
   return maps === null ? dnat : affinityUpdate(family, maps, t) + dnat;
 }
 
-/** `meta l4proto <protocol>` without building it again for every rule. */
+/** `meta l4proto <protocol>` (and the numgen heads) without building them for every rule. */
 const L4: Record<Protocol, string> = {
   tcp: "meta l4proto tcp",
   udp: "meta l4proto udp",
   sctp: "meta l4proto sctp",
 };
+const INC: Record<Protocol, string> = {
+  tcp: "meta l4proto tcp numgen inc mod ",
+  udp: "meta l4proto udp numgen inc mod ",
+  sctp: "meta l4proto sctp numgen inc mod ",
+};
+const RANDOM: Record<Protocol, string> = {
+  tcp: "meta l4proto tcp numgen random mod ",
+  udp: "meta l4proto udp numgen random mod ",
+  sctp: "meta l4proto sctp numgen random mod ",
+};
 
 /**
- * Selection rules for `targets` (non-empty, sorted) with the given scheduler.
+ * Appends the selection rules for `targets` (non-empty, sorted) with the given
+ * scheduler to `rules`; returns the chains they jump to (source-hash), if any.
  * `affinityMaps` names the service chain's affinity maps by target port, or null.
  */
 export function selectionRules(
@@ -95,25 +105,24 @@ export function selectionRules(
   protocol: Protocol,
   targets: readonly Target[],
   affinityMaps: AffinityMaps,
-): Selection {
+  rules: string[],
+): SelectionChains {
   const l4 = L4[protocol];
-  if (targets.length === 1) {
-    const only = targets[0] as Target;
-    return { rules: [`${l4} ${endpointAction(family, affinityMaps, only)}`], chains: [] };
-  }
-  if (scheduler === "source-hash") return sourceHash(family, protocol, targets, affinityMaps);
-  const head = `${l4} numgen ${scheduler === "random" ? "random" : "inc"} mod `;
-  let remaining = 0;
-  for (const t of targets) remaining += t.weight;
-  const rules: string[] = [];
   const last = targets.length - 1;
-  for (let i = 0; i < last; i++) {
-    const t = targets[i] as Target;
-    rules.push(`${head}${remaining} < ${t.weight} ${endpointAction(family, affinityMaps, t)}`);
-    remaining -= t.weight;
+  if (last > 0 && scheduler === "source-hash")
+    return sourceHash(family, protocol, targets, affinityMaps, rules);
+  if (last > 0) {
+    const head = scheduler === "random" ? RANDOM[protocol] : INC[protocol];
+    let remaining = 0;
+    for (const t of targets) remaining += t.weight;
+    for (let i = 0; i < last; i++) {
+      const t = targets[i] as Target;
+      rules.push(`${head}${remaining} < ${t.weight} ${endpointAction(family, affinityMaps, t)}`);
+      remaining -= t.weight;
+    }
   }
   rules.push(`${l4} ${endpointAction(family, affinityMaps, targets[last] as Target)}`);
-  return { rules, chains: [] };
+  return NO_CHAINS;
 }
 
 function sourceHash(
@@ -121,7 +130,8 @@ function sourceHash(
   protocol: Protocol,
   targets: readonly Target[],
   affinityMaps: AffinityMaps,
-): Selection {
+  rules: string[],
+): SelectionChains {
   const size = maglevSize(targets.length);
   const table = maglevTable(
     targets.map((t) => ({ key: `${t.address}/${t.port}`, weight: t.weight })),
@@ -129,10 +139,11 @@ function sourceHash(
   );
   const elements = table.map((index, slot) => `${slot} : goto ${(targets[index] as Target).chain}`);
   const seed = `0x${SOURCE_HASH_SEED.toString(16).padStart(8, "0")}`;
-  const rule = `jhash ${ipKeyword(family)} saddr . th sport mod ${size} seed ${seed} vmap { ${elements.join(", ")} }`;
-  const chains = targets.map((t) => ({
+  rules.push(
+    `jhash ${ipKeyword(family)} saddr . th sport mod ${size} seed ${seed} vmap { ${elements.join(", ")} }`,
+  );
+  return targets.map((t) => ({
     name: t.chain,
     rules: [`meta l4proto ${protocol} ${endpointAction(family, affinityMaps, t)}`],
   }));
-  return { rules: [rule], chains };
 }

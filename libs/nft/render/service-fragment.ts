@@ -9,8 +9,15 @@ import { ENDPOINT_STATES, PROTOCOLS, SCHEDULERS } from "../../domain/model.ts";
 import type { GatewaySettings } from "../settings.ts";
 import type { IpFamily } from "./addresses.ts";
 import { relocate } from "./errors.ts";
-import { flat, flatAll } from "./flat.ts";
-import { guardAddress, guardCidr, guardInt, guardLabel, guardName, guardToken } from "./guards.ts";
+import { flatAll } from "./flat.ts";
+import {
+  guardAddress,
+  guardCidr,
+  guardInt,
+  guardLabel,
+  guardObjectName,
+  guardToken,
+} from "./guards.ts";
 import type { ChainModel, SetModel } from "./model.ts";
 import * as names from "./names.ts";
 import { affinityHitRule, selectionRules, type Target } from "./selection.ts";
@@ -48,6 +55,7 @@ export interface ServiceFragment {
 }
 
 const NONE: readonly never[] = [];
+const FIRST_ONLY: readonly number[] = [0];
 
 function compare(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
@@ -59,11 +67,11 @@ function byProtocolAndPort(a: ServicePort, b: ServicePort): number {
 
 /** Checks the endpoints of a service once (not once per port and family); their families. */
 function checkEndpoints(serviceId: string, endpoints: readonly Endpoint[]): IpFamily[] {
-  const families: IpFamily[] = [];
+  const families = new Array<IpFamily>(endpoints.length);
   for (let i = 0; i < endpoints.length; i++) {
     const e = endpoints[i] as Endpoint;
     try {
-      families.push(guardAddress(e.address, "address"));
+      families[i] = guardAddress(e.address, "address");
       guardToken(e.state, ENDPOINT_STATES, "state");
       guardInt(e.weight, 1, 100, "weight");
       if (e.port !== null) guardInt(e.port, 1, 65535, "port");
@@ -83,13 +91,13 @@ function checkService(svc: ServiceSpec): { vips: IpFamily[]; ranges: IpFamily[] 
     at = "scheduler";
     guardToken(svc.scheduler, SCHEDULERS, "");
     at = "vips";
-    const vips: IpFamily[] = [];
+    const vips = new Array<IpFamily>(svc.vips.length);
     for (index = 0; index < svc.vips.length; index++)
-      vips.push(guardAddress(svc.vips[index] as string, ""));
+      vips[index] = guardAddress(svc.vips[index] as string, "");
     at = "sourceRanges";
-    const ranges: IpFamily[] = [];
+    const ranges = new Array<IpFamily>(svc.sourceRanges.length);
     for (index = 0; index < svc.sourceRanges.length; index++)
-      ranges.push(guardCidr(svc.sourceRanges[index] as string, ""));
+      ranges[index] = guardCidr(svc.sourceRanges[index] as string, "");
     at = "ports";
     for (index = 0; index < svc.ports.length; index++) {
       const port = svc.ports[index] as ServicePort;
@@ -113,7 +121,8 @@ interface Work {
 }
 
 function addChain(w: Work, name: string, rules: string[]): void {
-  guardName(flat(name), () => `chain ${name}`);
+  // The guard's regular expression also flattens the name (V8 matches flat strings only).
+  guardObjectName("chain", name);
   for (const c of w.chains)
     if (c.name === name) throw new Error(`duplicate chain ${JSON.stringify(name)}`);
   w.chains.push({ name, base: null, rules: flatAll(rules) });
@@ -126,7 +135,7 @@ function addAffinityMap(
   timeout: number,
   resetToken: string,
 ): void {
-  guardName(flat(name), () => `set ${name}`);
+  guardObjectName("set", name);
   w.sets ??= [];
   for (const s of w.sets)
     if (s.name === name) throw new Error(`duplicate set ${JSON.stringify(name)}`);
@@ -158,11 +167,11 @@ export function serviceFragment(
   const families = checkService(svc);
   const override = (svc.snat ?? settings.enableSnat) !== settings.enableSnat;
   const vips =
-    svc.vips.length > 1
+    svc.vips.length !== 1
       ? svc.vips
           .map((_, i) => i)
           .sort((a, b) => compare(svc.vips[a] as string, svc.vips[b] as string))
-      : [0];
+      : FIRST_ONLY;
   const ports = svc.ports.length > 1 ? [...svc.ports].sort(byProtocolAndPort) : svc.ports;
   const w: Work = { svc, endpoints, endpointFamilies, chains: [], sets: null };
   const dispatch: DispatchElement[] = [];
@@ -174,10 +183,14 @@ export function serviceFragment(
       for (const i of vips) {
         if (families.vips[i] !== family) continue;
         if (chain === null) {
-          chain = flat(names.serviceChainName(svc.id, port.protocol, port.port, family));
-          value = flat(`goto ${chain}`);
+          chain = guardObjectName(
+            "chain",
+            names.serviceChainName(svc.id, port.protocol, port.port, family),
+          ); // flattens it too
+          value = `goto ${chain}`;
         }
-        const key = flat(`${svc.vips[i] as string} . ${port.protocol} . ${port.port}`);
+        // Keys are flattened by the comparisons that sort them (nat.ts).
+        const key = `${svc.vips[i] as string} . ${port.protocol} . ${port.port}`;
         dispatch.push({ family, key, value });
         if (override) (overrides ??= []).push({ family, key, protocol: port.protocol });
       }
@@ -271,8 +284,7 @@ function serviceChain(
       rules.push(affinityHitRule(family, port.protocol, map, targetPort));
     }
   }
-  const selection = selectionRules(svc.scheduler, family, port.protocol, targets, affinity);
-  for (const r of selection.rules) rules.push(r);
+  const chains = selectionRules(svc.scheduler, family, port.protocol, targets, affinity, rules);
   addChain(w, chain, rules);
-  for (const c of selection.chains) addChain(w, c.name, [...c.rules]);
+  for (const c of chains) addChain(w, c.name, c.rules);
 }
