@@ -13,7 +13,7 @@
 import type { Inventory } from "../domain/model.ts";
 import { checkDrift, type DriftReport } from "./drift.ts";
 import { RulesetHasher } from "./hash.ts";
-import { fullTransaction } from "./render/full.ts";
+import { replaceTables } from "./render/full.ts";
 import { renderIncremental } from "./render/index.ts";
 import type { Ruleset } from "./render/model.ts";
 import { RenderState, type RenderPlan } from "./render/render-state.ts";
@@ -145,7 +145,7 @@ export class Syncer {
       const built = RenderState.build(inventory, settings);
       return {
         kind: "full",
-        tx: fullTransaction(built.ruleset, state?.ruleset() ?? null),
+        tx: replaceTables(built.ruleset, state?.tableNames() ?? []),
         commit: () => {
           this.state = built.state;
           this.hasher = RulesetHasher.of(built.ruleset);

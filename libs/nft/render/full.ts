@@ -57,9 +57,17 @@ function pushCreateTableOps(ops: Operation[], table: TableModel): void {
  * Established flows keep their NAT bindings (they live in conntrack).
  */
 export function fullTransaction(next: Ruleset, previous: Ruleset | null = null): Operation[] {
+  return replaceTables(next, previous?.tables.map((t) => t.name) ?? []);
+}
+
+/**
+ * {@link fullTransaction} given only the names of the previously owned tables
+ * (the syncer knows them without assembling the previous ruleset).
+ */
+export function replaceTables(next: Ruleset, previousTables: readonly string[]): Operation[] {
   const ops: Operation[] = [];
   const names = new Set(next.tables.map((t) => t.name));
-  const stale = (previous?.tables ?? []).filter((t) => !names.has(t.name)).map((t) => t.name);
+  const stale = previousTables.filter((name) => !names.has(name));
   for (const name of [...stale, ...names]) {
     ops.push({ verb: "add", object: { kind: "table", family: "inet", name } });
     ops.push({ verb: "delete", object: { kind: "table", family: "inet", name } });

@@ -86,6 +86,12 @@ export class RenderState {
     return { state, ruleset };
   }
 
+  /** Names of the tables this state owns, in ruleset order. */
+  tableNames(): string[] {
+    const { natTableName, filterTableName } = this.settings;
+    return filterTableName === "" ? [natTableName] : [natTableName, filterTableName];
+  }
+
   /** The committed ruleset, equal to buildRuleset of the committed inventory (assembled on demand). */
   ruleset(): Ruleset {
     if (this.assembled === null) {

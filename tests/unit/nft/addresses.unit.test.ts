@@ -99,7 +99,10 @@ test("the ipv4 scanner agrees with the canonical dotted-quad grammar, and cidr h
       assert.equal(canonicalFamily(t) === "v4", grammar.test(t), t);
       const v = canonicalV4Value(t);
       if (grammar.test(t))
-        assert.equal(v, t.split(".").reduce((acc, o) => acc * 256 + Number(o), 0));
+        assert.equal(
+          v,
+          t.split(".").reduce((acc, o) => acc * 256 + Number(o), 0),
+        );
       else assert.equal(v, -1);
     }),
     { numRuns: 3000 },
