@@ -9,7 +9,7 @@ import { ENDPOINT_STATES, PROTOCOLS, SCHEDULERS } from "../../domain/model.ts";
 import type { GatewaySettings } from "../settings.ts";
 import type { IpFamily } from "./addresses.ts";
 import { relocate } from "./errors.ts";
-import { flatAll } from "./flat.ts";
+import { flat, flatAll } from "./flat.ts";
 import {
   guardAddress,
   guardCidr,
@@ -189,8 +189,7 @@ export function serviceFragment(
           ); // flattens it too
           value = `goto ${chain}`;
         }
-        // Keys are flattened by the comparisons that sort them (nat.ts).
-        const key = `${svc.vips[i] as string} . ${port.protocol} . ${port.port}`;
+        const key = flat(`${svc.vips[i] as string} . ${port.protocol} . ${port.port}`);
         dispatch.push({ family, key, value });
         if (override) (overrides ??= []).push({ family, key, protocol: port.protocol });
       }
