@@ -76,7 +76,9 @@ export function toScript(tx: Transaction): string {
         prefix = `${op.verb} rule ${o.family} ${o.table} ${o.chain} `;
         prefixOf = op;
       }
-      out += prefix + o.rule + "\n";
+      out += prefix;
+      out += o.rule;
+      out += "\n";
       i++;
       continue;
     }
