@@ -24,10 +24,11 @@ export interface Target {
   readonly chain: string;
 }
 
-/** Extra chains that selection rules jump to (source-hash endpoint chains). */
-export type SelectionChains = ReadonlyArray<{ readonly name: string; readonly rules: string[] }>;
-
-const NO_CHAINS: SelectionChains = [];
+/** A chain that selection rules jump to (source-hash endpoint chains). */
+export interface EndpointChain {
+  readonly name: string;
+  readonly rules: string[];
+}
 
 function ipKeyword(family: IpFamily): "ip" | "ip6" {
   return family === "v4" ? "ip" : "ip6";
@@ -95,9 +96,9 @@ const RANDOM: Record<Protocol, string> = {
 };
 
 /**
- * Appends the selection rules for `targets` (non-empty, sorted) with the given
- * scheduler to `rules`; returns the chains they jump to (source-hash), if any.
- * `affinityMaps` names the service chain's affinity maps by target port, or null.
+ * The selection rules for `targets` (non-empty, sorted) with the given
+ * scheduler, in an array of exactly their number. `affinityMaps` names the
+ * service chain's affinity maps by target port, or null.
  */
 export function selectionRules(
   scheduler: Scheduler,
@@ -105,33 +106,40 @@ export function selectionRules(
   protocol: Protocol,
   targets: readonly Target[],
   affinityMaps: AffinityMaps,
-  rules: string[],
-): SelectionChains {
-  const l4 = L4[protocol];
+): string[] {
   const last = targets.length - 1;
-  if (last > 0 && scheduler === "source-hash")
-    return sourceHash(family, protocol, targets, affinityMaps, rules);
+  if (last > 0 && scheduler === "source-hash") return [sourceHashRule(family, targets)];
+  const rules = new Array<string>(targets.length);
   if (last > 0) {
     const head = scheduler === "random" ? RANDOM[protocol] : INC[protocol];
     let remaining = 0;
     for (const t of targets) remaining += t.weight;
     for (let i = 0; i < last; i++) {
       const t = targets[i] as Target;
-      rules.push(`${head}${remaining} < ${t.weight} ${endpointAction(family, affinityMaps, t)}`);
+      rules[i] = `${head}${remaining} < ${t.weight} ${endpointAction(family, affinityMaps, t)}`;
       remaining -= t.weight;
     }
   }
-  rules.push(`${l4} ${endpointAction(family, affinityMaps, targets[last] as Target)}`);
-  return NO_CHAINS;
+  rules[last] = `${L4[protocol]} ${endpointAction(family, affinityMaps, targets[last] as Target)}`;
+  return rules;
 }
 
-function sourceHash(
+/** The chains the selection rules jump to: one per target for source-hash, else none. */
+export function endpointChains(
+  scheduler: Scheduler,
   family: IpFamily,
   protocol: Protocol,
   targets: readonly Target[],
   affinityMaps: AffinityMaps,
-  rules: string[],
-): SelectionChains {
+): EndpointChain[] | null {
+  if (scheduler !== "source-hash" || targets.length < 2) return null;
+  return targets.map((t) => ({
+    name: t.chain,
+    rules: [`${L4[protocol]} ${endpointAction(family, affinityMaps, t)}`],
+  }));
+}
+
+function sourceHashRule(family: IpFamily, targets: readonly Target[]): string {
   const size = maglevSize(targets.length);
   const table = maglevTable(
     targets.map((t) => ({ key: `${t.address}/${t.port}`, weight: t.weight })),
@@ -139,11 +147,5 @@ function sourceHash(
   );
   const elements = table.map((index, slot) => `${slot} : goto ${(targets[index] as Target).chain}`);
   const seed = `0x${SOURCE_HASH_SEED.toString(16).padStart(8, "0")}`;
-  rules.push(
-    `jhash ${ipKeyword(family)} saddr . th sport mod ${size} seed ${seed} vmap { ${elements.join(", ")} }`,
-  );
-  return targets.map((t) => ({
-    name: t.chain,
-    rules: [`meta l4proto ${protocol} ${endpointAction(family, affinityMaps, t)}`],
-  }));
+  return `jhash ${ipKeyword(family)} saddr . th sport mod ${size} seed ${seed} vmap { ${elements.join(", ")} }`;
 }

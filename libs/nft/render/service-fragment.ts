@@ -20,7 +20,7 @@ import {
 } from "./guards.ts";
 import type { ChainModel, SetModel } from "./model.ts";
 import * as names from "./names.ts";
-import { affinityHitRule, selectionRules, type Target } from "./selection.ts";
+import { affinityHitRule, endpointChains, selectionRules, type Target } from "./selection.ts";
 
 const FAMILIES: readonly IpFamily[] = ["v4", "v6"];
 const KEY_TYPE = { v4: "ipv4_addr", v6: "ipv6_addr" } as const;
@@ -112,20 +112,27 @@ function checkService(svc: ServiceSpec): { vips: IpFamily[]; ranges: IpFamily[] 
 }
 
 /** The service being rendered and what its chains collect. */
+// Lists start as one-element literals: `[]` followed by push() reserves 16 slots,
+// and most services have one chain, one dispatch key and no affinity map.
 interface Work {
   readonly svc: ServiceSpec;
   readonly endpoints: readonly Endpoint[];
   readonly endpointFamilies: readonly IpFamily[];
-  readonly chains: ChainModel[];
+  chains: ChainModel[] | null;
   sets: SetModel[] | null;
 }
 
 function addChain(w: Work, name: string, rules: string[]): void {
   // The guard's regular expression also flattens the name (V8 matches flat strings only).
   guardObjectName("chain", name);
+  const chain: ChainModel = { name, base: null, rules: flatAll(rules) };
+  if (w.chains === null) {
+    w.chains = [chain];
+    return;
+  }
   for (const c of w.chains)
     if (c.name === name) throw new Error(`duplicate chain ${JSON.stringify(name)}`);
-  w.chains.push({ name, base: null, rules: flatAll(rules) });
+  w.chains.push(chain);
 }
 
 function addAffinityMap(
@@ -136,10 +143,9 @@ function addAffinityMap(
   resetToken: string,
 ): void {
   guardObjectName("set", name);
-  w.sets ??= [];
-  for (const s of w.sets)
+  for (const s of w.sets ?? NONE)
     if (s.name === name) throw new Error(`duplicate set ${JSON.stringify(name)}`);
-  w.sets.push({
+  (w.sets ??= []).push({
     name,
     kind: "map",
     keyType: KEY_TYPE[family],
@@ -173,8 +179,8 @@ export function serviceFragment(
           .sort((a, b) => compare(svc.vips[a] as string, svc.vips[b] as string))
       : FIRST_ONLY;
   const ports = svc.ports.length > 1 ? [...svc.ports].sort(byProtocolAndPort) : svc.ports;
-  const w: Work = { svc, endpoints, endpointFamilies, chains: [], sets: null };
-  const dispatch: DispatchElement[] = [];
+  const w: Work = { svc, endpoints, endpointFamilies, chains: null, sets: null };
+  let dispatch: DispatchElement[] | null = null;
   let overrides: OverrideElement[] | null = null;
   for (const port of ports)
     for (const family of FAMILIES) {
@@ -190,7 +196,9 @@ export function serviceFragment(
           value = `goto ${chain}`;
         }
         const key = flat(`${svc.vips[i] as string} . ${port.protocol} . ${port.port}`);
-        dispatch.push({ family, key, value });
+        const d: DispatchElement = { family, key, value };
+        if (dispatch === null) dispatch = [d];
+        else dispatch.push(d);
         if (override) (overrides ??= []).push({ family, key, protocol: port.protocol });
       }
       if (chain === null) continue;
@@ -204,9 +212,9 @@ export function serviceFragment(
     }
   return {
     id: svc.id,
-    chains: w.chains,
+    chains: w.chains ?? NONE,
     sets: w.sets ?? NONE,
-    dispatch,
+    dispatch: dispatch ?? NONE,
     overrides: overrides ?? NONE,
   };
 }
@@ -217,27 +225,28 @@ function targetsOf(w: Work, port: ServicePort, family: IpFamily): Target[] {
   // equal to the service's targetPort, one without): they are one target, with
   // the sum of their weights. Endpoints arrive sorted by address, so such twins
   // are neighbours within a run of one address.
-  const targets: Target[] = [];
+  const targets = new Array<Target>(w.endpoints.length); // trimmed to `n` below
+  let n = 0;
   const sourceHash = w.svc.scheduler === "source-hash";
   let runStart = 0;
   for (let i = 0; i < w.endpoints.length; i++) {
     const e = w.endpoints[i] as Endpoint;
     if (w.endpointFamilies[i] !== family || e.state !== "ready") continue;
     const targetPort = e.port ?? port.targetPort;
-    const last = targets[targets.length - 1];
-    if (last === undefined || last.address !== e.address) runStart = targets.length;
+    if (n === 0 || (targets[n - 1] as Target).address !== e.address) runStart = n;
     let twin = -1;
-    for (let k = runStart; k < targets.length; k++) if (targets[k]?.port === targetPort) twin = k;
-    const seen = twin >= 0 ? targets[twin] : undefined;
-    if (seen !== undefined) {
+    for (let k = runStart; k < n; k++) if ((targets[k] as Target).port === targetPort) twin = k;
+    if (twin >= 0) {
+      const seen = targets[twin] as Target;
       targets[twin] = { ...seen, weight: seen.weight + e.weight };
       continue;
     }
     const epChain = sourceHash
       ? names.endpointChainName(w.svc.id, port.protocol, port.port, e.address, targetPort)
       : "";
-    targets.push({ address: e.address, port: targetPort, weight: e.weight, chain: epChain });
+    targets[n++] = { address: e.address, port: targetPort, weight: e.weight, chain: epChain };
   }
+  targets.length = n;
   return targets;
 }
 
@@ -254,16 +263,17 @@ function serviceChain(
     addChain(w, chain, ["drop"]);
     return;
   }
-  const rules: string[] = [];
+  // Rules before the selection rules: source ranges, affinity hits.
+  let before: string[] | null = null;
   if (allowedRanges !== null)
-    rules.push(`${allowedRanges.map((c) => `${IP[family]} saddr != ${c}`).join(" ")} drop`);
+    before = [`${allowedRanges.map((c) => `${IP[family]} saddr != ${c}`).join(" ")} drop`];
   const targets = targetsOf(w, port, family);
   if (targets.length === 0) {
     // No ready endpoint: refuse at once instead of letting the flow fall through
     // to the VIP itself (ch-k8s-lbaas #21). Measured on 6.18: reject and drop work
     // in nat-type prerouting chains (reject at prerouting needs kernel >= 5.9).
-    rules.push(port.protocol === "tcp" ? "meta l4proto tcp reject with tcp reset" : "reject");
-    addChain(w, chain, rules);
+    const refuse = port.protocol === "tcp" ? "meta l4proto tcp reject with tcp reset" : "reject";
+    addChain(w, chain, before === null ? [refuse] : [...before, refuse]);
     return;
   }
   let affinity: Map<number, string> | null = null;
@@ -280,10 +290,11 @@ function serviceChain(
       const map = names.affinityMapName(svc.id, port.protocol, port.port, family, targetPort);
       affinity.set(targetPort, map);
       addAffinityMap(w, map, family, timeout, resetToken);
-      rules.push(affinityHitRule(family, port.protocol, map, targetPort));
+      (before ??= []).push(affinityHitRule(family, port.protocol, map, targetPort));
     }
   }
-  const chains = selectionRules(svc.scheduler, family, port.protocol, targets, affinity, rules);
-  addChain(w, chain, rules);
-  for (const c of chains) addChain(w, c.name, c.rules);
+  const selection = selectionRules(svc.scheduler, family, port.protocol, targets, affinity);
+  addChain(w, chain, before === null ? selection : before.concat(selection));
+  const epChains = endpointChains(svc.scheduler, family, port.protocol, targets, affinity);
+  for (const c of epChains ?? NONE) addChain(w, c.name, c.rules);
 }
