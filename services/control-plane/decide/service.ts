@@ -118,8 +118,6 @@ export function decidePutService(
       replacing,
       problems,
     );
-  } else {
-    checkOwnEndpoints(spec, state, problems);
   }
   if (problems.count > 0) return invalid(problems.items);
 
@@ -136,19 +134,6 @@ export function decidePutService(
     if (ep !== null) events.push(ep);
   }
   return accept(events, resolved.allocations);
-}
-
-/** Without inline endpoints the current ones stay: a new VIP must not be one of them. */
-function checkOwnEndpoints(spec: ServiceSpec, state: DecisionState, problems: ProblemList): void {
-  const own = state.endpoints(spec.id)?.spec;
-  if (own === null || own === undefined) return;
-  const vips = new Set(spec.vips);
-  for (const e of own.endpoints)
-    if (vips.has(e.address))
-      problems.add(
-        "vips",
-        `${quote(e.address)} is an endpoint of service ${quote(spec.id)}; replace its endpoints first`,
-      );
 }
 
 /** The EndpointsReplaced event that brings the service's endpoints to `list`, or null when equal. */
