@@ -1,0 +1,121 @@
+// Appending a decision's events in order, pipelined, each guarded twice:
+// - `Nats-Expected-Last-Subject-Sequence` (the bus's expectedLastSubjectSeq): the
+//   aggregate has not moved since the view saw it (per-aggregate OCC, decision 2);
+// - `Nats-Expected-Last-Sequence` = view position + i: NOTHING was appended to the
+//   stream since the state the decision was made on. This makes every write of every
+//   control plane serializable, so cross-object rules (VIP:port uniqueness, endpoints
+//   that are VIPs, `auto` allocation) hold across instances too, on nats-server 2.9
+//   which has no multi-subject OCC. A refused append means "another writer was first":
+//   the writer catches up and decides again.
+// Both headers are honoured by 2.9.10 (checked in tests); the message id makes a
+// retried publish idempotent within the duplicate window.
+import type { JetStreamClient } from "@nats-io/jetstream";
+import { appendEvent } from "../../libs/bus/append.ts";
+import { EVENTS_STREAM } from "../../libs/bus/streams.ts";
+import { encodeEvent } from "../../libs/events/codec.ts";
+import { messageIdOf, subjectOf, type LbEvent } from "../../libs/events/event.ts";
+import type { Acknowledged } from "./view.ts";
+
+/** Header naming the event type (readers can filter without decoding). */
+export const EVENT_TYPE_HEADER = "Lbaas-Event-Type";
+/** Whole-stream optimistic concurrency (JetStream, since nats-server 2.2). */
+export const EXPECTED_LAST_SEQUENCE_HEADER = "Nats-Expected-Last-Sequence";
+
+/** Appends in flight at once (a bulk sync of 10,000 services has 20,000 events). */
+export const PUBLISH_WINDOW = 1_024;
+
+/** What happened to a list of events. */
+export interface PublishOutcome {
+  /** Every acknowledged event, in order, with the sequence the stream gave it. */
+  readonly published: readonly Acknowledged[];
+  /**
+   * How many leading events were acknowledged with no failure before them: only
+   * these may be acknowledged to the view (after a timeout, a later event may be
+   * stored while an earlier one's fate is unknown).
+   */
+  readonly prefix: number;
+  /** The first event that failed, its index, and why; null when all were acknowledged. */
+  readonly failure: { readonly index: number; readonly error: unknown } | null;
+}
+
+export interface PublishTarget {
+  readonly js: JetStreamClient;
+  /** Stream sequence the decision was made at: every earlier event is known. */
+  readonly position: number;
+  /** Last stream sequence of a subject as known to the view (0 = none). */
+  readonly subjectSeq: (subject: string) => number;
+  /** Called with the seconds each acknowledged append took. */
+  readonly observe?: (seconds: number) => void;
+}
+
+/**
+ * Appends `events` in order (pipelined, up to PUBLISH_WINDOW in flight; one NATS
+ * connection keeps their order), event i expecting the stream's last sequence to be
+ * `position + i`. Stops issuing at the first failure; since every later event expects
+ * a sequence that failed event would have taken, they are refused too, so the
+ * published events are a prefix. (A timeout is the exception: the event may have
+ * been stored and later ones with it; `prefix` says how far the order is certain.)
+ * Never throws.
+ * Events of one call must be on distinct subjects.
+ */
+export async function publishInOrder(
+  target: PublishTarget,
+  events: readonly LbEvent[],
+): Promise<PublishOutcome> {
+  const pending: Promise<number>[] = [];
+  let stop = false;
+  const results: ({ ok: true; seq: number } | { ok: false; error: unknown } | undefined)[] = [];
+  for (let i = 0; i < events.length && !stop; i++) {
+    const ev = events[i] as LbEvent;
+    const started = performance.now();
+    const p = append(target, ev, target.position + i).then(
+      (r) => {
+        target.observe?.((performance.now() - started) / 1000);
+        results[i] = { ok: true, seq: r.seq };
+        return r.seq;
+      },
+      (error: unknown) => {
+        stop = true;
+        results[i] = { ok: false, error };
+        return -1;
+      },
+    );
+    pending.push(p);
+    if (pending.length >= PUBLISH_WINDOW) await pending[pending.length - PUBLISH_WINDOW];
+  }
+  await Promise.all(pending);
+  const published: Acknowledged[] = [];
+  let failure: PublishOutcome["failure"] = null;
+  let prefix = 0;
+  for (let i = 0; i < events.length; i++) {
+    const r = results[i];
+    if (r?.ok === true) {
+      published.push({ event: events[i] as LbEvent, seq: r.seq });
+      if (failure === null) prefix++;
+    } else if (failure === null)
+      failure = { index: i, error: r === undefined ? new Error("not sent") : r.error };
+  }
+  return { published, prefix, failure };
+}
+
+/** One guarded append; a bad event (a bug: deciders only build valid ones) rejects. */
+async function append(
+  target: PublishTarget,
+  ev: LbEvent,
+  expectedLastSeq: number,
+): Promise<{ seq: number }> {
+  const { kind, group, id, version } = ev.meta;
+  const subject = subjectOf(kind, group, id);
+  return appendEvent(target.js, {
+    subject,
+    data: encodeEvent(ev),
+    msgId: messageIdOf(kind, group, id, version),
+    version,
+    expectedLastSubjectSeq: target.subjectSeq(subject),
+    stream: EVENTS_STREAM,
+    headers: {
+      [EVENT_TYPE_HEADER]: ev.body.type,
+      [EXPECTED_LAST_SEQUENCE_HEADER]: String(expectedLastSeq),
+    },
+  });
+}

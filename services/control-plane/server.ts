@@ -1,0 +1,190 @@
+// Wiring of one control-plane process: NATS connection, streams, the event view, the
+// status view, the writer and the HTTP server. Used by bin/lbaas-control-plane.ts and
+// by integration tests (several instances may run in one process).
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { connect, type NatsConnection } from "@nats-io/transport-node";
+import { jetstream, jetstreamManager } from "@nats-io/jetstream";
+import { pino, type Logger } from "pino";
+import { natsConnectOptions } from "../../libs/bus/connect.ts";
+import { ensureStreams } from "../../libs/bus/streams.ts";
+import { Router } from "../../libs/http/router.ts";
+import type { ApiDeps } from "./http/deps.ts";
+import { apiRoutes } from "./http/routes.ts";
+import { createMetrics, type ControlPlaneMetrics } from "./metrics.ts";
+import type { ControlPlaneSettings } from "./settings.ts";
+import { StatusView } from "./status-view.ts";
+import { View } from "./view.ts";
+import { Writer } from "./writer.ts";
+
+export interface ControlPlane {
+  /** `http://host:port` the API answers on. */
+  readonly url: string;
+  readonly view: View;
+  readonly writer: Writer;
+  readonly metrics: ControlPlaneMetrics;
+  /** Resolves when the view has replayed the stream (writes are accepted). */
+  whenReady(): Promise<void>;
+  /** Stops serving, following and the NATS connection; idempotent. */
+  stop(): Promise<void>;
+}
+
+/** A pino logger that never writes secrets (passwords, tokens, authorization headers). */
+export function createLogger(level: string, destination?: NodeJS.WritableStream): Logger {
+  const options = {
+    level,
+    base: { service: "lbaas-control-plane" },
+    redact: {
+      paths: [
+        "password",
+        "token",
+        "*.password",
+        "*.token",
+        "nats.tls.keyFile",
+        "headers.authorization",
+        'headers["x-lbaas-token"]',
+      ],
+      censor: "[REDACTED]",
+    },
+  };
+  return destination === undefined ? pino(options) : pino(options, destination as never);
+}
+
+function listenOn(server: Server, host: string, port: number): Promise<AddressInfo> {
+  return new Promise((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, host, () => {
+      server.off("error", reject);
+      resolve(server.address() as AddressInfo);
+    });
+  });
+}
+
+async function watchConnection(
+  nc: NatsConnection,
+  state: { connected: boolean },
+  logger: Logger,
+): Promise<void> {
+  for await (const s of nc.status()) {
+    if (s.type === "disconnect") {
+      state.connected = false;
+      logger.warn("disconnected from nats");
+    } else if (s.type === "reconnect") {
+      state.connected = true;
+      logger.info("reconnected to nats");
+    }
+  }
+}
+
+/**
+ * Connects to NATS, ensures the streams, starts the views and the HTTP server.
+ * The server answers at once; /readyz and writes wait for the replay. Throws a
+ * BusError when the streams cannot be ensured, or the listen error.
+ */
+export async function startControlPlane(
+  settings: ControlPlaneSettings,
+  logger: Logger,
+  options: { readonly defaultMetrics?: boolean; readonly now?: () => number } = {},
+): Promise<ControlPlane> {
+  const nc = await connect(natsConnectOptions(settings.nats));
+  const connection = { connected: true };
+  void watchConnection(nc, connection, logger);
+  const js = jetstream(nc);
+  const jsm = await jetstreamManager(nc);
+  let streamsReady = false;
+  try {
+    const ensured = await ensureStreams(jsm, { replicas: settings.replicas });
+    streamsReady = true;
+    for (const s of ensured)
+      if (s.action !== "unchanged")
+        logger.info({ stream: s.name, action: s.action }, "stream ensured");
+  } catch (err) {
+    await nc.close();
+    throw err;
+  }
+  const metrics = createMetrics(options.defaultMetrics ?? true);
+  const view = new View({ js, jsm, logger, onBadEvent: () => metrics.badEvents.inc() });
+  await view.start();
+  const status = new StatusView(js, logger);
+  status.start();
+  const writer = new Writer({
+    js,
+    view,
+    metrics,
+    logger,
+    config: { pools: settings.pools, maxEndpointsPerService: settings.limits.endpointsPerService },
+  });
+  const deps: ApiDeps = {
+    view,
+    writer,
+    status,
+    settings,
+    metrics,
+    logger,
+    now: options.now ?? Date.now,
+    health: {
+      natsConnected: () => connection.connected && !nc.isClosed(),
+      streamsReady: () => streamsReady,
+    },
+  };
+  const onDone: ConstructorParameters<typeof Router>[0]["onDone"] = (info) => {
+    metrics.httpRequests.inc({
+      method: info.method,
+      route: info.route,
+      status: String(info.status),
+    });
+    metrics.httpDuration.observe(
+      { method: info.method, route: info.route },
+      info.durationMs / 1000,
+    );
+    const line = {
+      requestId: info.requestId,
+      method: info.method,
+      route: info.route,
+      status: info.status,
+      ms: Math.round(info.durationMs * 10) / 10,
+    };
+    if (info.error !== undefined) logger.error({ ...line, err: info.error }, "request failed");
+    else if (info.route !== "/metrics" && info.route !== "/healthz" && info.route !== "/readyz")
+      logger.info(line, "request");
+  };
+  const single = new Router({ maxBodyBytes: settings.limits.bodyBytes, onDone });
+  const bulk = new Router({ maxBodyBytes: settings.limits.bulkBodyBytes, onDone });
+  const bulkPaths = new Set<string>();
+  for (const route of apiRoutes(deps)) {
+    (route.bulk ? bulk : single).on(route.method, route.pattern, route.handler);
+    if (route.bulk) bulkPaths.add(route.pattern);
+  }
+  const server = createServer((req, res) => {
+    const path = (req.url ?? "/").split("?")[0] ?? "/";
+    (bulkPaths.has(path.replace(/\/+$/, "")) ? bulk : single).listener(req, res);
+  });
+  server.keepAliveTimeout = 65_000;
+  const address = await listenOn(server, settings.listen.host, settings.listen.port).catch(
+    async (err: unknown) => {
+      await Promise.all([view.stop(), status.stop()]);
+      await nc.close();
+      throw err;
+    },
+  );
+  const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
+  const url = `http://${host}:${address.port}`;
+  logger.info({ url }, "control plane listening");
+  let stopping: Promise<void> | null = null;
+  return {
+    url,
+    view,
+    writer,
+    metrics,
+    whenReady: () => view.whenReady(),
+    stop: () =>
+      (stopping ??= (async () => {
+        await new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          server.closeAllConnections();
+        });
+        await Promise.all([view.stop(), status.stop()]);
+        await nc.drain().catch(() => nc.close());
+      })()),
+  };
+}

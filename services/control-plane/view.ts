@@ -1,0 +1,304 @@
+// The control plane's view of the desired state. All of it comes from JetStream: on
+// start it replays `lbaas.evt.>` from sequence 1 through the shared fold
+// (applyEvent), and is ready once it reached the stream's head as of the start; then
+// it keeps following, so events written by another control plane arrive too.
+//
+// On top of the fold it keeps:
+// - an overlay of this process's own acknowledged writes, so a write is visible to the
+//   next decision and to reads at once, before the follower delivers it (the fold
+//   itself only ever sees events in stream order);
+// - the claim index (cross-object rules) over the effective state (fold + overlay);
+// - the last stream sequence of every subject (for expectedLastSubjectSeq: a service
+//   re-created in another group starts a new subject while its version continues);
+// - per group, the highest event sequence and the sequences of its events (gateway lag);
+// - `position`: every event up to it is reflected, the expected last stream sequence
+//   of the next guarded write (see writer.ts).
+import type { JetStreamClient, JetStreamManager } from "@nats-io/jetstream";
+import type { Logger } from "pino";
+import { setTimeout as sleep } from "node:timers/promises";
+import type {
+  AggregateKind,
+  EndpointsSpec,
+  PolicySpec,
+  ServiceSpec,
+} from "../../libs/domain/model.ts";
+import { applyEvent, initialState, type AggregateRecord } from "../../libs/domain/state.ts";
+import { EVENTS_STREAM, EVENTS_SUBJECTS } from "../../libs/bus/streams.ts";
+import { followFrom, lastSequence, type BusMessage, type Follower } from "../../libs/bus/read.ts";
+import { decodeEvent } from "../../libs/events/codec.ts";
+import { parseSubject, subjectOf, type LbEvent } from "../../libs/events/event.ts";
+import { ClaimIndex } from "./decide/claims.ts";
+import type { DecisionState } from "./decide/state.ts";
+
+type AnySpec = ServiceSpec | EndpointsSpec | PolicySpec;
+type AnyRecord = AggregateRecord<AnySpec>;
+
+/** An event this process appended, with the sequence the stream gave it. */
+export interface Acknowledged {
+  readonly event: LbEvent;
+  readonly seq: number;
+}
+
+export interface ViewOptions {
+  readonly js: JetStreamClient;
+  readonly jsm: JetStreamManager;
+  readonly logger: Logger;
+  /** Called for every event that cannot be decoded (it is skipped). */
+  readonly onBadEvent?: (seq: number, err: unknown) => void;
+}
+
+const key = (kind: AggregateKind, id: string): string => `${kind}/${id}`;
+
+export class View implements DecisionState {
+  readonly fold = initialState();
+  readonly claims = new ClaimIndex();
+  /** Every event up to this sequence is reflected (fold or overlay). */
+  position = 0;
+  /** The last sequence the follower delivered (decoded or not). */
+  followedSeq = 0;
+  /** True once the replay reached the head of the stream as of the start. */
+  ready = false;
+  private readonly overlay = new Map<string, AnyRecord>();
+  private readonly subjectSeqs = new Map<string, number>();
+  private readonly heads = new Map<string, number>();
+  private readonly groupSeqs = new Map<string, number[]>();
+  private readonly waiters = new Set<{ seq: number; resolve: () => void }>();
+  private readonly options: ViewOptions;
+  private follower: Follower | null = null;
+  private stopped = false;
+  private loop: Promise<void> | null = null;
+
+  constructor(options: ViewOptions) {
+    this.options = options;
+  }
+
+  /**
+   * Starts the replay and the follower and returns at once; `ready` turns true (and
+   * `whenReady` resolves) once the replay reached the stream's head as of now.
+   * Failures: BusError from reading the head; later read failures are logged and the
+   * follower restarts after the last delivered sequence.
+   */
+  async start(): Promise<void> {
+    const head = await lastSequence(this.options.jsm, EVENTS_STREAM, EVENTS_SUBJECTS);
+    this.loop = this.followForever(head);
+  }
+
+  /** Resolves when the view is ready (see start). */
+  async whenReady(): Promise<void> {
+    while (!this.ready && !this.stopped) await sleep(10);
+  }
+
+  /** Stops following; idempotent. Pending waits are released. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.follower?.stop();
+    for (const w of this.waiters) w.resolve();
+    this.waiters.clear();
+    await this.loop;
+  }
+
+  private async followForever(head: number): Promise<void> {
+    if (head === 0) this.ready = true;
+    const log = this.options.logger;
+    while (!this.stopped) {
+      this.follower = followFrom(
+        this.options.js,
+        EVENTS_STREAM,
+        EVENTS_SUBJECTS,
+        this.followedSeq + 1,
+      );
+      try {
+        for await (const m of this.follower) {
+          this.onMessage(m);
+          if (!this.ready && this.followedSeq >= head) {
+            this.ready = true;
+            log.info({ seq: this.followedSeq }, "view caught up with the event stream");
+          }
+        }
+      } catch (err) {
+        if (this.stopped) return;
+        log.error({ err, seq: this.followedSeq }, "following the event stream failed; retrying");
+        await sleep(1_000);
+      }
+    }
+  }
+
+  private onMessage(m: BusMessage): void {
+    this.followedSeq = m.seq;
+    const subject = parseSubject(m.subject);
+    let event: LbEvent | null = null;
+    try {
+      if (subject === null) throw new Error(`${JSON.stringify(m.subject)} is not an event subject`);
+      event = decodeEvent(m.data, subject);
+    } catch (err) {
+      // Skipped, so the fold never sees it; its subject sequence still counts (the
+      // next append on that subject must expect it).
+      this.options.logger.error(
+        { err, seq: m.seq, subject: m.subject },
+        "undecodable event skipped",
+      );
+      this.options.onBadEvent?.(m.seq, err);
+    }
+    this.subjectSeqs.set(m.subject, Math.max(this.subjectSeqs.get(m.subject) ?? 0, m.seq));
+    if (event === null) {
+      if (m.seq > this.fold.lastSeq) this.fold.lastSeq = m.seq;
+    } else {
+      const { kind, id, group } = event.meta;
+      const before = this.record(kind, id);
+      applyEvent(this.fold, { seq: m.seq, event });
+      const k = key(kind, id);
+      const mine = this.overlay.get(k);
+      if (mine !== undefined && mine.seq <= m.seq) this.overlay.delete(k);
+      this.reindex(kind, before, this.record(kind, id));
+      this.heads.set(group, Math.max(this.heads.get(group) ?? 0, m.seq));
+      let seqs = this.groupSeqs.get(group);
+      if (seqs === undefined) this.groupSeqs.set(group, (seqs = []));
+      seqs.push(m.seq);
+    }
+    if (m.seq > this.position) this.position = m.seq;
+    for (const w of this.waiters)
+      if (this.followedSeq >= w.seq) {
+        this.waiters.delete(w);
+        w.resolve();
+      }
+  }
+
+  /**
+   * Records events this process appended (in stream order), so the next decision and
+   * reads see them before the follower delivers them. `position` moves to the last
+   * one: callers only acknowledge guarded appends, which prove that nothing else was
+   * written in between.
+   */
+  acknowledge(events: readonly Acknowledged[]): void {
+    for (const { event, seq } of events) {
+      const { kind, id, group, version } = event.meta;
+      const before = this.record(kind, id);
+      if (before !== undefined && before.seq >= seq) continue;
+      const spec = "spec" in event.body ? event.body.spec : null;
+      this.overlay.set(key(kind, id), { kind, id, group, version, seq, spec });
+      this.reindex(kind, before, this.record(kind, id));
+      const subject = subjectOf(kind, group, id);
+      this.subjectSeqs.set(subject, Math.max(this.subjectSeqs.get(subject) ?? 0, seq));
+      this.heads.set(group, Math.max(this.heads.get(group) ?? 0, seq));
+      if (seq > this.position) this.position = seq;
+    }
+  }
+
+  private reindex(
+    kind: AggregateKind,
+    before: AnyRecord | undefined,
+    after: AnyRecord | undefined,
+  ): void {
+    if (before?.spec === after?.spec) return;
+    if (kind === "service") {
+      if (before?.spec) this.claims.removeService(before.spec as ServiceSpec);
+      if (after?.spec) this.claims.addService(after.spec as ServiceSpec);
+    } else if (kind === "endpoints") {
+      if (before?.spec) this.claims.removeEndpoints(before.spec as EndpointsSpec);
+      if (after?.spec) this.claims.addEndpoints(after.spec as EndpointsSpec);
+    }
+  }
+
+  /** The effective record of an aggregate: this process's newer write, else the fold's. */
+  record(kind: AggregateKind, id: string): AnyRecord | undefined {
+    const folded =
+      kind === "service"
+        ? this.fold.services.get(id)
+        : kind === "endpoints"
+          ? this.fold.endpoints.get(id)
+          : this.fold.policies.get(id);
+    const mine = this.overlay.get(key(kind, id));
+    return mine !== undefined && (folded === undefined || mine.seq > folded.seq) ? mine : folded;
+  }
+
+  service(id: string): AggregateRecord<ServiceSpec> | undefined {
+    return this.record("service", id) as AggregateRecord<ServiceSpec> | undefined;
+  }
+
+  endpoints(serviceId: string): AggregateRecord<EndpointsSpec> | undefined {
+    return this.record("endpoints", serviceId) as AggregateRecord<EndpointsSpec> | undefined;
+  }
+
+  policy(id: string): AggregateRecord<PolicySpec> | undefined {
+    return this.record("policy", id) as AggregateRecord<PolicySpec> | undefined;
+  }
+
+  *services(): Iterable<AggregateRecord<ServiceSpec>> {
+    yield* this.recordsOf("service", this.fold.services.keys()) as Iterable<
+      AggregateRecord<ServiceSpec>
+    >;
+  }
+
+  *policies(): Iterable<AggregateRecord<PolicySpec>> {
+    yield* this.recordsOf("policy", this.fold.policies.keys()) as Iterable<
+      AggregateRecord<PolicySpec>
+    >;
+  }
+
+  private *recordsOf(kind: AggregateKind, folded: Iterable<string>): Iterable<AnyRecord> {
+    const seen = new Set<string>();
+    for (const id of folded) {
+      seen.add(id);
+      const r = this.record(kind, id);
+      if (r !== undefined) yield r;
+    }
+    const prefix = `${kind}/`;
+    for (const [k, r] of this.overlay) if (k.startsWith(prefix) && !seen.has(r.id)) yield r;
+  }
+
+  /** Stream sequence of the subject's last event as known here (0 = none). */
+  subjectSeq(subject: string): number {
+    return this.subjectSeqs.get(subject) ?? 0;
+  }
+
+  /** Highest event sequence of a group (0 = no event). */
+  headOf(group: string): number {
+    return this.heads.get(group) ?? 0;
+  }
+
+  /** Groups that have had events, sorted. */
+  groups(): string[] {
+    return [...this.heads.keys()].sort();
+  }
+
+  /** How many events of `group` the follower saw with a sequence above `seq`. */
+  eventsAfter(group: string, seq: number): number {
+    const seqs = this.groupSeqs.get(group) ?? [];
+    let lo = 0;
+    let hi = seqs.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if ((seqs[mid] ?? 0) <= seq) lo = mid + 1;
+      else hi = mid;
+    }
+    return seqs.length - lo;
+  }
+
+  /**
+   * Resolves once the follower delivered `seq` (true) or after `timeoutMs` (false).
+   * Resolves at once when it already did, and with false when the view stops.
+   */
+  async waitFor(seq: number, timeoutMs = 10_000): Promise<boolean> {
+    if (this.followedSeq >= seq) return true;
+    let timer: NodeJS.Timeout | undefined;
+    const reached = await new Promise<boolean>((resolve) => {
+      const w = { seq, resolve: () => resolve(this.followedSeq >= seq) };
+      this.waiters.add(w);
+      timer = setTimeout(() => {
+        this.waiters.delete(w);
+        resolve(false);
+      }, timeoutMs);
+    });
+    clearTimeout(timer);
+    return reached;
+  }
+
+  /**
+   * Reads the stream's head and waits until the follower delivered it: afterwards the
+   * view reflects every event written before the call. False on timeout.
+   */
+  async catchUp(timeoutMs = 10_000): Promise<boolean> {
+    const head = await lastSequence(this.options.jsm, EVENTS_STREAM, EVENTS_SUBJECTS);
+    return this.waitFor(head, timeoutMs);
+  }
+}
