@@ -7,10 +7,14 @@
 //   that are VIPs, `auto` allocation) hold across instances too, on nats-server 2.9
 //   which has no multi-subject OCC. A refused append means "another writer was first":
 //   the writer catches up and decides again.
-// Both headers are honoured by 2.9.10 (checked in tests); the message id makes a
-// retried publish idempotent within the duplicate window.
+// - `Nats-Expected-Last-Msg-Id` = the previous event of the batch (from the second
+//   event on): events are pipelined, and once one is refused every later one must be
+//   refused too, or a later one could land on a state it was not decided on.
+// All three are honoured by 2.9.10 (checked in tests); the message id makes a retried
+// publish idempotent within the duplicate window.
 import type { JetStreamClient } from "@nats-io/jetstream";
 import { appendEvent } from "../../libs/bus/append.ts";
+import { isConflict, isJetStreamApiError } from "../../libs/bus/errors.ts";
 import { EVENTS_STREAM } from "../../libs/bus/streams.ts";
 import { encodeEvent } from "../../libs/events/codec.ts";
 import { messageIdOf, subjectOf, type LbEvent } from "../../libs/events/event.ts";
@@ -20,6 +24,8 @@ import type { Acknowledged } from "./view.ts";
 export const EVENT_TYPE_HEADER = "Lbaas-Event-Type";
 /** Whole-stream optimistic concurrency (JetStream, since nats-server 2.2). */
 export const EXPECTED_LAST_SEQUENCE_HEADER = "Nats-Expected-Last-Sequence";
+/** The stream's last message must carry this message id (since nats-server 2.2). */
+export const EXPECTED_LAST_MSG_ID_HEADER = "Nats-Expected-Last-Msg-Id";
 
 /** Appends in flight at once (a bulk sync of 10,000 services has 20,000 events). */
 export const PUBLISH_WINDOW = 1_024;
@@ -68,7 +74,8 @@ export async function publishInOrder(
   for (let i = 0; i < events.length && !stop; i++) {
     const ev = events[i] as LbEvent;
     const started = performance.now();
-    const p = append(target, ev, target.position + i).then(
+    const previous = i === 0 ? null : (events[i - 1] as LbEvent);
+    const p = append(target, ev, target.position + i, previous).then(
       (r) => {
         target.observe?.((performance.now() - started) / 1000);
         results[i] = { ok: true, seq: r.seq };
@@ -103,9 +110,25 @@ async function append(
   target: PublishTarget,
   ev: LbEvent,
   expectedLastSeq: number,
+  previous: LbEvent | null,
 ): Promise<{ seq: number }> {
   const { kind, group, id, version } = ev.meta;
   const subject = subjectOf(kind, group, id);
+  // Chain to the previous event of the batch: if it was refused, the stream's last
+  // message is not it, so this one is refused too. (The expected sequence alone is
+  // not enough: after one foreign event, event i+1 would expect exactly the new last
+  // sequence and slip in.)
+  const chain =
+    previous === null
+      ? {}
+      : {
+          [EXPECTED_LAST_MSG_ID_HEADER]: messageIdOf(
+            previous.meta.kind,
+            previous.meta.group,
+            previous.meta.id,
+            previous.meta.version,
+          ),
+        };
   return appendEvent(target.js, {
     subject,
     data: encodeEvent(ev),
@@ -116,6 +139,20 @@ async function append(
     headers: {
       [EVENT_TYPE_HEADER]: ev.body.type,
       [EXPECTED_LAST_SEQUENCE_HEADER]: String(expectedLastSeq),
+      ...chain,
     },
   });
+}
+
+/**
+ * True when an append was refused because another writer appended first: a
+ * ConflictError (wrong last subject or stream sequence, API error 10071) or a wrong
+ * last message id (API error 10070, which the bus reports as `publish_failed`).
+ */
+export function isStreamConflict(err: unknown): boolean {
+  return (
+    isConflict(err) ||
+    isJetStreamApiError(err, 10070) ||
+    (err instanceof Error && isJetStreamApiError(err.cause, 10070))
+  );
 }

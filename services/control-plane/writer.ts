@@ -13,7 +13,7 @@ import { decide, type Command, type DecideConfig, type WriteContext } from "./de
 import type { Allocation } from "./decide/decision.ts";
 import { planSync, type PlannedChange, type SyncOptions } from "./decide/sync.ts";
 import type { ControlPlaneMetrics } from "./metrics.ts";
-import { publishInOrder, type PublishOutcome } from "./publish.ts";
+import { isStreamConflict, publishInOrder, type PublishOutcome } from "./publish.ts";
 import type { Acknowledged, View } from "./view.ts";
 
 /** Who writes, why, and which request: stamped on every event of a write. */
@@ -119,18 +119,22 @@ export class Writer {
   private async afterFailure(error: unknown, attempt: number): Promise<Refusal | "retry"> {
     const { view, metrics, logger } = this.o;
     const caughtUp = await view.catchUp().catch(() => false);
-    if (isConflict(error)) {
+    if (isStreamConflict(error)) {
       metrics.conflicts.inc({ reason: "stream" });
       const maxAttempts = this.o.maxAttempts ?? 5;
       if (caughtUp && attempt < maxAttempts) return "retry";
-      const where = parseSubject(error.subject);
-      if (where !== null)
+      const where = isConflict(error) ? parseSubject(error.subject) : null;
+      if (where !== null && isConflict(error))
         return {
           outcome: "version_conflict",
           kind: where.kind,
           id: where.id,
           currentVersion: view.record(where.kind, where.id)?.version ?? error.currentVersion ?? 0,
         };
+      return {
+        outcome: "unavailable",
+        message: `other writers kept appending first (${maxAttempts} attempts); retry`,
+      };
     }
     logger.error({ err: error }, "publishing failed");
     const message = error instanceof Error ? error.message : String(error);

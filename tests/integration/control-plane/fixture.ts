@@ -117,3 +117,17 @@ export function service(id: string, over: Record<string, unknown> = {}): Record<
     ...over,
   };
 }
+
+/** Polls `check` every 20 ms until it returns true or `timeoutMs` passes (then fails). */
+export async function eventually(
+  check: () => Promise<boolean> | boolean,
+  timeoutMs = 5_000,
+  what = "condition",
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (await check()) return;
+    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
