@@ -1,4 +1,4 @@
-/* eslint-disable @typescript-eslint/no-unsafe-member-access -- JSON answers under test */
+/* eslint-disable @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-return -- JSON answers under test */
 // Concurrent writers on one and on two control planes: optimistic concurrency,
 // `auto` VIPs never shared, writes of one instance visible on the other.
 import { test } from "node:test";
