@@ -150,11 +150,12 @@ export async function startControlPlane(
   };
   const single = new Router({ maxBodyBytes: settings.limits.bodyBytes, onDone });
   const bulk = new Router({ maxBodyBytes: settings.limits.bulkBodyBytes, onDone });
-  const bulkPaths = new Set<string>();
-  for (const route of apiRoutes(deps)) {
-    (route.bulk ? bulk : single).on(route.method, route.pattern, route.handler);
-    if (route.bulk) bulkPaths.add(route.pattern);
-  }
+  // One router per body limit; every route of a path with a bulk route goes to the
+  // bulk router, so the path's other methods (and 405s) are answered there too.
+  const routes = apiRoutes(deps);
+  const bulkPaths = new Set(routes.filter((r) => r.bulk).map((r) => r.pattern));
+  for (const route of routes)
+    (bulkPaths.has(route.pattern) ? bulk : single).on(route.method, route.pattern, route.handler);
   const server = createServer((req, res) => {
     const path = (req.url ?? "/").split("?")[0] ?? "/";
     (bulkPaths.has(path.replace(/\/+$/, "")) ? bulk : single).listener(req, res);
