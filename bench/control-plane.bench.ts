@@ -1,0 +1,282 @@
+// Control-plane throughput: events accepted per second through the HTTP API (single
+// writes at concurrency 16, and one bulk sync of 10,000 services), beside raw
+// JetStream publish throughput measured in the same run on the same server with the
+// same message bytes (async publishes with a message id and an expected subject
+// sequence, 1,024 in flight). Target: API ≥ 0.5× raw. Also p50/p99 of a single write.
+//
+// The control plane runs as its own process (bin/lbaas-control-plane.ts) so the load
+// generator does not share its event loop. Standalone: `node bench/control-plane.bench.ts`
+// prints JSON rows {bench, metric, value, unit, target?, pass?, baseline?, ratio?} on
+// stdout, or appends them as JSON lines to $BENCH_RESULT_FILE (bench/run.ts's format).
+import { spawn, type ChildProcess } from "node:child_process";
+import { appendFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { setTimeout as sleep } from "node:timers/promises";
+import { fileURLToPath } from "node:url";
+import { connect, headers } from "@nats-io/transport-node";
+import { jetstream, jetstreamManager, type JetStreamClient } from "@nats-io/jetstream";
+import { startJetStream } from "../tests/harness/nats.ts";
+import { ensureStreams } from "../libs/bus/streams.ts";
+import { encodeEvent } from "../libs/events/codec.ts";
+import type { LbEvent } from "../libs/events/event.ts";
+import { validateService } from "../libs/domain/validate.ts";
+
+export interface Row {
+  readonly bench: string;
+  readonly metric: string;
+  readonly value: number;
+  readonly unit: string;
+  readonly target?: string;
+  readonly pass?: boolean;
+  /** The raw figure this one is compared with, and value / baseline. */
+  readonly baseline?: number;
+  readonly ratio?: number;
+}
+
+const BENCH = "control-plane";
+const SINGLE_WRITES = Number(process.env["BENCH_CP_SINGLE"] ?? 4_000);
+const CONCURRENCY = 16;
+const BULK_SERVICES = Number(process.env["BENCH_CP_BULK"] ?? 10_000);
+const WINDOW = 1_024;
+
+const hex = (n: number): string => n.toString(16);
+
+function serviceBody(prefix: string, i: number, endpoints: number): Record<string, unknown> {
+  return {
+    id: `${prefix}${i}`,
+    vips: [`2001:db8:${prefix === "b" ? "b" : "a"}::${hex(i + 1)}`],
+    ports: [{ protocol: "tcp", port: 80, targetPort: 8080 }],
+    ...(endpoints > 0
+      ? {
+          endpoints: Array.from({ length: endpoints }, (_, k) => ({
+            address: `2001:db8:e${k}::${hex(i + 1)}`,
+          })),
+        }
+      : {}),
+  };
+}
+
+/** Encoded events of the same shape and size as the API's, for the raw baseline. */
+function rawEvents(n: number): Uint8Array[] {
+  const out: Uint8Array[] = [];
+  for (let i = 0; i < n; i++) {
+    const v = validateService(serviceBody("r", i, 0));
+    if (!v.ok) throw new Error(JSON.stringify(v.problems));
+    const ev: LbEvent = {
+      meta: {
+        eventId: crypto.randomUUID(),
+        kind: "service",
+        id: `r${i}`,
+        group: "default",
+        version: 1,
+        schemaVersion: 2,
+        occurredAt: Date.now(),
+        actor: "anonymous",
+        reason: "",
+        correlationId: crypto.randomUUID(),
+      },
+      body: { type: "ServiceUpserted", spec: v.value },
+    };
+    out.push(encodeEvent(ev));
+  }
+  return out;
+}
+
+/** Raw pipelined publishes: msgID, expected last subject sequence 0, stream name. */
+async function rawPublish(
+  js: JetStreamClient,
+  data: readonly Uint8Array[],
+  prefix: string,
+): Promise<number> {
+  const started = performance.now();
+  const pending: Promise<unknown>[] = [];
+  for (let i = 0; i < data.length; i++) {
+    const h = headers();
+    h.set("Lbaas-Event-Type", "ServiceUpserted");
+    h.set("Lbaas-Version", "1");
+    pending.push(
+      js.publish(`lbaas.evt.raw.service.${prefix}${i}`, data[i] as Uint8Array, {
+        msgID: `raw.service.${prefix}${i}.v1`,
+        headers: h,
+        expect: { lastSubjectSequence: 0, streamName: "LBAAS_EVENTS" },
+      }),
+    );
+    if (pending.length >= WINDOW) await pending[pending.length - WINDOW];
+  }
+  await Promise.all(pending);
+  return data.length / ((performance.now() - started) / 1000);
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once("error", reject);
+    s.listen(0, "127.0.0.1", () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+async function startControlPlaneProcess(
+  natsUrl: string,
+): Promise<{ url: string; child: ChildProcess }> {
+  const port = await freePort();
+  const bin = fileURLToPath(new URL("../bin/lbaas-control-plane.ts", import.meta.url));
+  const child = spawn(
+    process.execPath,
+    [bin, "--nats", natsUrl, "--listen", `127.0.0.1:${port}`, "--log-level", "warn"],
+    {
+      stdio: ["ignore", "ignore", "inherit"],
+    },
+  );
+  const url = `http://127.0.0.1:${port}`;
+  for (let i = 0; i < 300; i++) {
+    try {
+      if ((await fetch(`${url}/readyz`)).status === 200) return { url, child };
+    } catch {
+      // not listening yet
+    }
+    await sleep(50);
+  }
+  child.kill("SIGKILL");
+  throw new Error("the control plane did not become ready");
+}
+
+function percentile(sorted: readonly number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
+}
+
+async function singleWrites(
+  url: string,
+): Promise<{ eventsPerSecond: number; p50: number; p99: number }> {
+  const latencies: number[] = [];
+  let next = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async () => {
+      for (;;) {
+        const i = next++;
+        if (i >= SINGLE_WRITES) return;
+        const t0 = performance.now();
+        const res = await fetch(`${url}/v1/services/s${i}`, {
+          method: "PUT",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify(serviceBody("s", i, 0)),
+        });
+        await res.arrayBuffer();
+        if (res.status !== 201) throw new Error(`write ${i}: ${res.status}`);
+        latencies.push(performance.now() - t0);
+      }
+    }),
+  );
+  const seconds = (performance.now() - started) / 1000;
+  latencies.sort((a, b) => a - b);
+  return {
+    eventsPerSecond: SINGLE_WRITES / seconds,
+    p50: percentile(latencies, 50),
+    p99: percentile(latencies, 99),
+  };
+}
+
+async function bulkSync(url: string, doc: unknown): Promise<{ seconds: number; events: number }> {
+  const started = performance.now();
+  const res = await fetch(`${url}/v1/inventory?prune=false`, {
+    method: "PUT",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(doc),
+  });
+  const body = (await res.json()) as { events?: unknown[]; error?: unknown };
+  if (res.status !== 200)
+    throw new Error(`sync: ${res.status} ${JSON.stringify(body).slice(0, 300)}`);
+  return { seconds: (performance.now() - started) / 1000, events: body.events?.length ?? 0 };
+}
+
+/** Runs the bench against a fresh server; returns the rows (nothing is printed). */
+export async function run(): Promise<Row[]> {
+  const server = await startJetStream();
+  const nc = await connect(server.connectOptions);
+  let cp: ChildProcess | null = null;
+  try {
+    const js = jetstream(nc);
+    await ensureStreams(await jetstreamManager(nc));
+    const raw = rawEvents(2 * BULK_SERVICES);
+    await rawPublish(js, raw.slice(0, 2_000), "warm"); // JIT and connection warm-up
+    const rawRate = await rawPublish(js, raw, "r");
+
+    const started = await startControlPlaneProcess(server.url);
+    cp = started.child;
+    const single = await singleWrites(started.url);
+    const doc = {
+      services: Array.from({ length: BULK_SERVICES }, (_, i) => serviceBody("b", i, 2)),
+    };
+    const bulk = await bulkSync(started.url, doc);
+    const again = await bulkSync(started.url, doc);
+    const rawAfter = await rawPublish(js, raw, "q"); // the same server, later: is raw stable?
+    const baseline = (rawRate + rawAfter) / 2;
+    const bulkRate = bulk.events / bulk.seconds;
+    const rows: Row[] = [
+      {
+        bench: BENCH,
+        metric: `raw jetstream publish (${raw.length} events, ${WINDOW} in flight, msgID + expected seq)`,
+        value: baseline,
+        unit: "events/s",
+      },
+      {
+        bench: BENCH,
+        metric: `api single writes (${SINGLE_WRITES} PUT /v1/services, concurrency ${CONCURRENCY})`,
+        value: single.eventsPerSecond,
+        unit: "events/s",
+        baseline,
+        ratio: single.eventsPerSecond / baseline,
+        target: "≥ 0.5× raw",
+        pass: single.eventsPerSecond >= 0.5 * baseline,
+      },
+      { bench: BENCH, metric: "api single write latency p50", value: single.p50, unit: "ms" },
+      { bench: BENCH, metric: "api single write latency p99", value: single.p99, unit: "ms" },
+      {
+        bench: BENCH,
+        metric: `api bulk sync (${BULK_SERVICES} services × 2 endpoints = ${bulk.events} events)`,
+        value: bulkRate,
+        unit: "events/s",
+        baseline,
+        ratio: bulkRate / baseline,
+        target: "≥ 0.5× raw",
+        pass: bulkRate >= 0.5 * baseline,
+      },
+      {
+        bench: BENCH,
+        metric: `api bulk sync wall time (${BULK_SERVICES} services, request to answer)`,
+        value: bulk.seconds,
+        unit: "s",
+      },
+      {
+        bench: BENCH,
+        metric: `api re-sync of the same ${BULK_SERVICES} services (no event)`,
+        value: again.seconds,
+        unit: "s",
+      },
+    ];
+    if (again.events !== 0) throw new Error(`the re-sync published ${again.events} events`);
+    return rows;
+  } finally {
+    cp?.kill("SIGTERM");
+    await nc.close();
+    await server.stop();
+  }
+}
+
+/** Writes rows as bench/run.ts expects (JSON lines to $BENCH_RESULT_FILE) or to stdout. */
+function emit(rows: readonly Row[]): void {
+  for (const r of rows)
+    process.stderr.write(
+      `  ${r.metric}: ${r.value.toFixed(r.value >= 100 ? 0 : 2)} ${r.unit}${r.ratio !== undefined ? ` (${r.ratio.toFixed(2)}× raw)` : ""}${r.target ? ` [target ${r.target}: ${r.pass ? "met" : "MISSED"}]` : ""}\n`,
+    );
+  const file = process.env["BENCH_RESULT_FILE"];
+  if (file) appendFileSync(file, rows.map((r) => JSON.stringify(r) + "\n").join(""));
+  else process.stdout.write(JSON.stringify(rows, null, 2) + "\n");
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  emit(await run());
+}
