@@ -95,7 +95,7 @@ async function rawPublish(
     h.set("Lbaas-Event-Type", "ServiceUpserted");
     h.set("Lbaas-Version", "1");
     pending.push(
-      js.publish(`lbaas.evt.raw.service.${prefix}${i}`, data[i] as Uint8Array, {
+      js.publish(`lbaas.evt.raw.service.${prefix}${i}`, data[i], {
         msgID: `raw.service.${prefix}${i}.v1`,
         headers: h,
         expect: { lastSubjectSequence: 0, streamName: "LBAAS_EVENTS" },

@@ -44,12 +44,16 @@ export interface PublishOutcome {
   readonly failure: { readonly index: number; readonly error: unknown } | null;
 }
 
+/** One event to append and the last sequence its subject must have (0 = none). */
+export interface PublishItem {
+  readonly event: LbEvent;
+  readonly expectedLastSubjectSeq: number;
+}
+
 export interface PublishTarget {
   readonly js: JetStreamClient;
   /** Stream sequence the decision was made at: every earlier event is known. */
   readonly position: number;
-  /** Last stream sequence of a subject as known to the view (0 = none). */
-  readonly subjectSeq: (subject: string) => number;
   /** Called with the seconds each acknowledged append took. */
   readonly observe?: (seconds: number) => void;
 }
@@ -61,13 +65,14 @@ export interface PublishTarget {
  * a sequence that failed event would have taken, they are refused too, so the
  * published events are a prefix. (A timeout is the exception: the event may have
  * been stored and later ones with it; `prefix` says how far the order is certain.)
- * Never throws.
- * Events of one call must be on distinct subjects.
+ * Never throws. Several events may be on one subject (each states its own expected
+ * subject sequence).
  */
 export async function publishInOrder(
   target: PublishTarget,
-  events: readonly LbEvent[],
+  items: readonly PublishItem[],
 ): Promise<PublishOutcome> {
+  const events = items.map((i) => i.event);
   const pending: Promise<number>[] = [];
   let stop = false;
   const results: ({ ok: true; seq: number } | { ok: false; error: unknown } | undefined)[] = [];
@@ -75,7 +80,8 @@ export async function publishInOrder(
     const ev = events[i] as LbEvent;
     const started = performance.now();
     const previous = i === 0 ? null : (events[i - 1] as LbEvent);
-    const p = append(target, ev, target.position + i, previous).then(
+    const expectedSubject = (items[i] as PublishItem).expectedLastSubjectSeq;
+    const p = append(target, ev, target.position + i, expectedSubject, previous).then(
       (r) => {
         target.observe?.((performance.now() - started) / 1000);
         results[i] = { ok: true, seq: r.seq };
@@ -110,6 +116,7 @@ async function append(
   target: PublishTarget,
   ev: LbEvent,
   expectedLastSeq: number,
+  expectedLastSubjectSeq: number,
   previous: LbEvent | null,
 ): Promise<{ seq: number }> {
   const { kind, group, id, version } = ev.meta;
@@ -134,7 +141,7 @@ async function append(
     data: encodeEvent(ev),
     msgId: messageIdOf(kind, group, id, version),
     version,
-    expectedLastSubjectSeq: target.subjectSeq(subject),
+    expectedLastSubjectSeq,
     stream: EVENTS_STREAM,
     headers: {
       [EVENT_TYPE_HEADER]: ev.body.type,

@@ -4,9 +4,12 @@
 // it keeps following, so events written by another control plane arrive too.
 //
 // On top of the fold it keeps:
-// - an overlay of this process's own acknowledged writes, so a write is visible to the
-//   next decision and to reads at once, before the follower delivers it (the fold
-//   itself only ever sees events in stream order);
+// - an overlay of this process's own writes, so a write is visible to the next
+//   decision and to reads before the follower delivers it (the fold itself only ever
+//   sees events in stream order). Writes enter it TENTATIVELY, at the sequence they
+//   will get if the guarded batch lands (publish.ts: a batch lands as a contiguous
+//   run or not at all), so the next write of the same batch is decided on top of
+//   them; a refused tail is rolled back;
 // - the claim index (cross-object rules) over the effective state (fold + overlay);
 // - the last stream sequence of every subject (for expectedLastSubjectSeq: a service
 //   re-created in another group starts a new subject while its version continues);
@@ -49,6 +52,40 @@ export interface ViewOptions {
 
 const key = (kind: AggregateKind, id: string): string => `${kind}/${id}`;
 
+export interface UndoEntry {
+  readonly key: string;
+  readonly kind: AggregateKind;
+  readonly id: string;
+  readonly seq: number;
+  readonly overlay: AnyRecord | undefined;
+  readonly subject: string;
+  /** The subject's last sequence before this event: its expected last subject sequence. */
+  readonly subjectSeq: number;
+  /** The tentative subject sequence and group head before this event. */
+  readonly tentativeSubjectSeq: number | undefined;
+  readonly group: string;
+  readonly tentativeHead: number | undefined;
+}
+
+/** Puts `previous` back under `key` if the map still holds this tentative `seq` there. */
+function restore(
+  map: Map<string, number>,
+  key: string,
+  seq: number,
+  previous: number | undefined,
+): void {
+  if (map.get(key) !== seq) return;
+  if (previous === undefined) map.delete(key);
+  else map.set(key, previous);
+}
+
+/** Tentatively applied events (see View.applyTentative). */
+export interface Tentative {
+  /** One entry per event, in order. */
+  readonly undo: readonly UndoEntry[];
+  readonly previousPosition: number;
+}
+
 export class View implements DecisionState {
   readonly fold = initialState();
   readonly claims = new ClaimIndex();
@@ -59,10 +96,16 @@ export class View implements DecisionState {
   /** True once the replay reached the head of the stream as of the start. */
   ready = false;
   private readonly overlay = new Map<string, AnyRecord>();
+  // Sequences the stream confirmed (follower, acknowledged appends), and those of
+  // tentative appends, kept apart so a rollback never erases a confirmed value.
   private readonly subjectSeqs = new Map<string, number>();
   private readonly heads = new Map<string, number>();
+  private readonly tentativeSubjectSeqs = new Map<string, number>();
+  private readonly tentativeHeads = new Map<string, number>();
   private readonly groupSeqs = new Map<string, number[]>();
   private readonly waiters = new Set<{ seq: number; resolve: () => void }>();
+  /** Acknowledged events of this process not yet delivered by the follower. */
+  private readonly known = new Map<number, LbEvent>();
   private readonly options: ViewOptions;
   private follower: Follower | null = null;
   private stopped = false;
@@ -126,10 +169,17 @@ export class View implements DecisionState {
   private onMessage(m: BusMessage): void {
     this.followedSeq = m.seq;
     const subject = parseSubject(m.subject);
-    let event: LbEvent | null = null;
+    let event: LbEvent | null = this.known.get(m.seq) ?? null;
+    this.known.delete(m.seq);
+    if (
+      event !== null &&
+      (subject === null ||
+        subjectOf(event.meta.kind, event.meta.group, event.meta.id) !== m.subject)
+    )
+      event = null;
     try {
       if (subject === null) throw new Error(`${JSON.stringify(m.subject)} is not an event subject`);
-      event = decodeEvent(m.data, subject);
+      event ??= decodeEvent(m.data, subject);
     } catch (err) {
       // Skipped, so the fold never sees it; its subject sequence still counts (the
       // next append on that subject must expect it).
@@ -164,23 +214,74 @@ export class View implements DecisionState {
   }
 
   /**
-   * Records events this process appended (in stream order), so the next decision and
-   * reads see them before the follower delivers them. `position` moves to the last
-   * one: callers only acknowledge guarded appends, which prove that nothing else was
-   * written in between.
+   * Applies events this process is about to append, at the sequences they will get
+   * if they land (`position + 1`, `+ 2`, ...: callers pass those), so the next
+   * decision and reads see them. Returns what `rollback` needs to take them out again.
    */
-  acknowledge(events: readonly Acknowledged[]): void {
+  applyTentative(events: readonly Acknowledged[]): Tentative {
+    const undo: UndoEntry[] = [];
+    const previousPosition = this.position;
     for (const { event, seq } of events) {
       const { kind, id, group, version } = event.meta;
+      const k = key(kind, id);
+      const subject = subjectOf(kind, group, id);
+      undo.push({
+        key: k,
+        kind,
+        id,
+        seq,
+        overlay: this.overlay.get(k),
+        subject,
+        subjectSeq: this.subjectSeq(subject),
+        tentativeSubjectSeq: this.tentativeSubjectSeqs.get(subject),
+        group,
+        tentativeHead: this.tentativeHeads.get(group),
+      });
       const before = this.record(kind, id);
-      if (before !== undefined && before.seq >= seq) continue;
       const spec = "spec" in event.body ? event.body.spec : null;
-      this.overlay.set(key(kind, id), { kind, id, group, version, seq, spec });
+      this.overlay.set(k, { kind, id, group, version, seq, spec });
       this.reindex(kind, before, this.record(kind, id));
+      this.tentativeSubjectSeqs.set(subject, seq);
+      this.tentativeHeads.set(group, Math.max(this.tentativeHeads.get(group) ?? 0, seq));
+      if (seq > this.position) this.position = seq;
+    }
+    return { undo, previousPosition };
+  }
+
+  /**
+   * Takes tentative events `from` index on out again (they were refused), newest
+   * first. What the follower delivered meanwhile stays: records are recomputed from
+   * the fold and the overlay, never restored blindly.
+   */
+  rollback(t: Tentative, from: number): void {
+    for (let i = t.undo.length - 1; i >= from; i--) {
+      const u = t.undo[i] as UndoEntry;
+      const before = this.record(u.kind, u.id);
+      if (this.overlay.get(u.key)?.seq === u.seq) {
+        if (u.overlay === undefined) this.overlay.delete(u.key);
+        else this.overlay.set(u.key, u.overlay);
+      }
+      this.reindex(u.kind, before, this.record(u.kind, u.id));
+      restore(this.tentativeSubjectSeqs, u.subject, u.seq, u.tentativeSubjectSeq);
+      restore(this.tentativeHeads, u.group, u.seq, u.tentativeHead);
+    }
+    const kept = from === 0 ? t.previousPosition : (t.undo[from - 1]?.seq ?? t.previousPosition);
+    this.position = Math.max(kept, this.followedSeq);
+  }
+
+  /**
+   * Events the stream acknowledged: the follower will apply these objects instead of
+   * decoding their bytes again (same subject and sequence).
+   */
+  confirm(events: readonly Acknowledged[]): void {
+    for (const { event, seq } of events) {
+      const { kind, group, id } = event.meta;
       const subject = subjectOf(kind, group, id);
       this.subjectSeqs.set(subject, Math.max(this.subjectSeqs.get(subject) ?? 0, seq));
       this.heads.set(group, Math.max(this.heads.get(group) ?? 0, seq));
-      if (seq > this.position) this.position = seq;
+      if (this.tentativeSubjectSeqs.get(subject) === seq) this.tentativeSubjectSeqs.delete(subject);
+      if (this.tentativeHeads.get(group) === seq) this.tentativeHeads.delete(group);
+      if (seq > this.followedSeq) this.known.set(seq, event);
     }
   }
 
@@ -248,12 +349,15 @@ export class View implements DecisionState {
 
   /** Stream sequence of the subject's last event as known here (0 = none). */
   subjectSeq(subject: string): number {
-    return this.subjectSeqs.get(subject) ?? 0;
+    return Math.max(
+      this.subjectSeqs.get(subject) ?? 0,
+      this.tentativeSubjectSeqs.get(subject) ?? 0,
+    );
   }
 
   /** Highest event sequence of a group (0 = no event). */
   headOf(group: string): number {
-    return this.heads.get(group) ?? 0;
+    return Math.max(this.heads.get(group) ?? 0, this.tentativeHeads.get(group) ?? 0);
   }
 
   /** Groups that have had events, sorted. */

@@ -1,8 +1,16 @@
-// The only place that appends events. Within one process writes are serialized (a
-// promise chain): decide against the view, publish (publish.ts), acknowledge to the
-// view, next. Across processes, the guarded appends make the first writer win; the
-// other catches up and decides again (up to `maxAttempts`), so a write that stated no
-// expected version still lands, and one that did gets a 409 when it is stale.
+// The only place that appends events.
+//
+// Within one process, writes go through one queue. Single writes waiting together are
+// committed as a GROUP: each is decided in turn on the view plus the tentative events
+// of the ones before it, and all their events are published as one guarded, chained
+// batch (publish.ts). The chain makes a batch land as a contiguous run that stops at
+// the first refused event, so every landed event was decided on exactly the state it
+// lands on; the refused tail is rolled back and its writes are decided again after
+// catching up. A bulk sync is one job of its own.
+//
+// Across processes the guards make the first writer win; the other catches up and
+// decides again (up to `maxAttempts`), so a write that stated no expected version
+// still lands, and one that did gets a 409 when it is stale.
 import { randomUUID } from "node:crypto";
 import type { JetStreamClient } from "@nats-io/jetstream";
 import type { Logger } from "pino";
@@ -14,7 +22,7 @@ import type { Allocation } from "./decide/decision.ts";
 import { planSync, type PlannedChange, type SyncOptions } from "./decide/sync.ts";
 import type { ControlPlaneMetrics } from "./metrics.ts";
 import { isStreamConflict, publishInOrder, type PublishOutcome } from "./publish.ts";
-import type { Acknowledged, View } from "./view.ts";
+import type { Acknowledged, Tentative, View } from "./view.ts";
 
 /** Who writes, why, and which request: stamped on every event of a write. */
 export interface Stamp {
@@ -74,42 +82,115 @@ export interface WriterOptions {
   readonly logger: Logger;
   /** Attempts of one write when other writers keep appending first (default 5). */
   readonly maxAttempts?: number;
+  /** Most single writes committed as one group (default 256). */
+  readonly maxGroup?: number;
+}
+
+interface WriteJob {
+  readonly type: "write";
+  readonly command: Command;
+  readonly stamp: Stamp;
+  readonly published: Acknowledged[];
+  readonly resolve: (o: WriteOutcome) => void;
+}
+
+interface SyncJob {
+  readonly type: "sync";
+  readonly run: () => Promise<void>;
+}
+
+/** A write of the current group with its events' place in the batch. */
+interface Planned {
+  readonly job: WriteJob;
+  readonly first: number;
+  readonly events: readonly LbEvent[];
+  readonly allocations: readonly Allocation[];
 }
 
 export class Writer {
-  private tail: Promise<unknown> = Promise.resolve();
+  private readonly queue: (WriteJob | SyncJob)[] = [];
+  private pumping = false;
   private readonly o: WriterOptions;
 
   constructor(options: WriterOptions) {
     this.o = options;
   }
 
-  /** Runs `fn` after every write queued before it (one at a time per process). */
-  private exclusive<T>(fn: () => Promise<T>): Promise<T> {
-    const run = this.tail.then(fn, fn);
-    this.tail = run.catch(() => undefined);
-    return run;
-  }
-
   private context(stamp: Stamp): WriteContext {
     return { now: Date.now(), ...stamp, newEventId: randomUUID };
   }
 
-  private async publish(events: readonly LbEvent[]): Promise<PublishOutcome> {
+  private notReady(): Refusal | null {
+    return this.o.view.ready
+      ? null
+      : {
+          outcome: "unavailable",
+          message: "the view is still replaying the event stream; retry shortly",
+        };
+  }
+
+  /** Runs queued jobs one group (or one sync) at a time until the queue is empty. */
+  private pump(): void {
+    if (this.pumping) return;
+    this.pumping = true;
+    void (async () => {
+      try {
+        while (this.queue.length > 0) {
+          const head = this.queue[0] as WriteJob | SyncJob;
+          if (head.type === "sync") {
+            this.queue.shift();
+            await head.run().catch((err: unknown) => this.o.logger.error({ err }, "sync failed"));
+            continue;
+          }
+          const group: WriteJob[] = [];
+          const max = this.o.maxGroup ?? 256;
+          while (group.length < max && this.queue[0]?.type === "write")
+            group.push(this.queue.shift() as WriteJob);
+          await this.commit(group).catch((err: unknown) => {
+            // A bug, not an input problem (deciders never throw): answer, keep serving.
+            this.o.logger.error({ err }, "write group failed");
+            for (const j of group)
+              j.resolve({ outcome: "unavailable", message: "internal error; see the server log" });
+          });
+        }
+      } finally {
+        this.pumping = false;
+      }
+    })();
+  }
+
+  /**
+   * Publishes tentatively applied events and settles the view: rolls back what did
+   * not land, hands the acknowledged ones to the follower. Returns how many leading
+   * events landed where predicted.
+   */
+  private async publish(
+    tentative: Tentative,
+    events: readonly LbEvent[],
+  ): Promise<{ out: PublishOutcome; landed: number }> {
     const { view, js, metrics } = this.o;
     const out = await publishInOrder(
       {
         js,
-        position: view.position,
-        subjectSeq: (s) => view.subjectSeq(s),
+        position: tentative.previousPosition,
         observe: (seconds) => metrics.publishDuration.observe(seconds),
       },
-      events,
+      events.map((event, i) => ({
+        event,
+        expectedLastSubjectSeq: tentative.undo[i]?.subjectSeq ?? 0,
+      })),
     );
-    view.acknowledge(out.published.slice(0, out.prefix));
+    let landed = 0;
+    while (
+      landed < out.prefix &&
+      out.published[landed]?.seq === tentative.previousPosition + landed + 1
+    )
+      landed++;
+    if (landed < events.length) view.rollback(tentative, landed);
+    view.confirm(out.published.slice(0, landed));
     for (const { event } of out.published)
       metrics.eventsPublished.inc({ kind: event.meta.kind, type: event.body.type });
-    return out;
+    return { out, landed };
   }
 
   /**
@@ -119,6 +200,10 @@ export class Writer {
   private async afterFailure(error: unknown, attempt: number): Promise<Refusal | "retry"> {
     const { view, metrics, logger } = this.o;
     const caughtUp = await view.catchUp().catch(() => false);
+    logger.debug(
+      { err: error, attempt, caughtUp, position: view.position },
+      "publish refused; caught up",
+    );
     if (isStreamConflict(error)) {
       metrics.conflicts.inc({ reason: "stream" });
       const maxAttempts = this.o.maxAttempts ?? 5;
@@ -137,97 +222,176 @@ export class Writer {
       };
     }
     logger.error({ err: error }, "publishing failed");
-    const message = error instanceof Error ? error.message : String(error);
-    return { outcome: "unavailable", message };
+    return {
+      outcome: "unavailable",
+      message: error instanceof Error ? error.message : String(error),
+    };
   }
 
-  private notReady(): Refusal | null {
-    return this.o.view.ready
-      ? null
-      : {
-          outcome: "unavailable",
-          message: "the view is still replaying the event stream; retry shortly",
-        };
+  /** Decides each job on top of the previous ones' tentative events, publishes them as one batch. */
+  private async commit(jobs: readonly WriteJob[]): Promise<void> {
+    const { view, metrics, config } = this.o;
+    let pending = jobs;
+    for (let attempt = 1; pending.length > 0; attempt++) {
+      const refused = this.notReady();
+      if (refused !== null) return pending.forEach((j) => j.resolve(refused));
+      const start = view.position;
+      const planned: Planned[] = [];
+      const events: LbEvent[] = [];
+      const undo: Tentative["undo"][number][] = [];
+      for (const job of pending) {
+        const d = decide(job.command, view, config, this.context(job.stamp));
+        if (d.outcome === "version_conflict") {
+          metrics.conflicts.inc({ reason: "expected_version" });
+          job.resolve({
+            outcome: d.outcome,
+            kind: d.kind,
+            id: d.id,
+            currentVersion: d.currentVersion,
+          });
+          continue;
+        }
+        if (d.outcome !== "events") {
+          job.resolve(d);
+          continue;
+        }
+        if (d.events.length === 0) {
+          job.resolve({ outcome: "done", published: job.published, allocations: d.allocations });
+          continue;
+        }
+        const t = view.applyTentative(
+          d.events.map((event, i) => ({ event, seq: start + events.length + i + 1 })),
+        );
+        planned.push({ job, first: events.length, events: d.events, allocations: d.allocations });
+        events.push(...d.events);
+        undo.push(...t.undo);
+      }
+      if (events.length === 0) return;
+      const { out, landed } = await this.publish({ undo, previousPosition: start }, events);
+      const retry: WriteJob[] = [];
+      for (const p of planned) {
+        const mine = Math.min(Math.max(landed - p.first, 0), p.events.length);
+        p.job.published.push(...out.published.slice(p.first, p.first + mine));
+        if (mine === p.events.length)
+          p.job.resolve({
+            outcome: "done",
+            published: p.job.published,
+            allocations: p.allocations,
+          });
+        else retry.push(p.job);
+      }
+      if (retry.length === 0) return;
+      const next = await this.afterFailure(
+        out.failure?.error ?? new Error("acknowledged out of order"),
+        attempt,
+      );
+      if (next === "retry") {
+        pending = retry;
+        continue;
+      }
+      for (const job of retry) {
+        const p = planned.find((x) => x.job === job) as Planned;
+        const mine = Math.min(Math.max(landed - p.first, 0), p.events.length);
+        job.resolve(
+          job.published.length === 0
+            ? next
+            : {
+                outcome: "interrupted",
+                message:
+                  next.outcome === "unavailable" ? next.message : "another writer appended first",
+                published: job.published,
+                notPublished: p.events.slice(mine),
+              },
+        );
+      }
+      return;
+    }
   }
 
   /**
-   * Decides `command` and publishes its events. Never throws: every failure is an
-   * outcome (`invalid`, `version_conflict`, `not_found`, `unavailable`, or
-   * `interrupted` when some events of the write were stored and then publishing
-   * failed: retrying the same request converges).
+   * Decides `command` and publishes its events (grouped with other waiting writes).
+   * Never throws: every failure is an outcome (`invalid`, `version_conflict`,
+   * `not_found`, `unavailable`, or `interrupted` when some events of the write were
+   * stored and then publishing failed: retrying the same request converges).
    */
   write(command: Command, stamp: Stamp): Promise<WriteOutcome> {
-    return this.exclusive(async () => {
-      const refused = this.notReady();
-      if (refused !== null) return refused;
-      const published: Acknowledged[] = [];
-      for (let attempt = 1; ; attempt++) {
-        const d = decide(command, this.o.view, this.o.config, this.context(stamp));
-        if (d.outcome === "version_conflict") {
-          this.o.metrics.conflicts.inc({ reason: "expected_version" });
-          return { outcome: d.outcome, kind: d.kind, id: d.id, currentVersion: d.currentVersion };
-        }
-        if (d.outcome !== "events") return d;
-        const out = await this.publish(d.events);
-        published.push(...out.published);
-        if (out.failure === null) return { outcome: "done", published, allocations: d.allocations };
-        const next = await this.afterFailure(out.failure.error, attempt);
-        if (next === "retry") continue;
-        if (published.length === 0) return next;
-        return {
-          outcome: "interrupted",
-          message: next.outcome === "unavailable" ? next.message : "another writer appended first",
-          published,
-          notPublished: d.events.slice(out.failure.index),
-        };
-      }
+    return new Promise((resolve) => {
+      this.queue.push({ type: "write", command, stamp, published: [], resolve });
+      this.pump();
     });
   }
 
   /**
    * Plans the sync of an inventory document and, unless `dryRun`, publishes the plan.
-   * Never throws; outcomes as for `write`. After a conflict with another writer the
-   * rest is planned again from the caught-up state (events already published then
-   * show up as unchanged).
+   * Runs alone (no other write in between). Never throws; outcomes as for `write`.
+   * After a conflict with another writer the rest is planned again from the
+   * caught-up state (events already published then count as unchanged).
    */
   sync(
     doc: unknown,
     options: SyncOptions & { readonly dryRun: boolean },
     stamp: Stamp,
   ): Promise<SyncOutcome> {
-    return this.exclusive(async () => {
-      const refused = this.notReady();
-      if (refused !== null) return refused;
-      const published: Acknowledged[] = [];
-      const changes: PlannedChange[] = [];
-      let first: { unchanged: Record<AggregateKind, number> } | null = null;
-      for (let attempt = 1; ; attempt++) {
-        const plan = planSync(doc, this.o.view, this.o.config, this.context(stamp), options);
-        if (plan.outcome === "invalid") return plan;
-        first ??= { unchanged: { ...plan.unchanged } };
-        const done = {
-          outcome: "done" as const,
-          unchanged: first.unchanged,
-          allocations: plan.allocations,
-          scope: plan.scope,
-          dryRun: options.dryRun,
-        };
-        if (options.dryRun) return { ...done, changes: plan.changes, published: [] };
-        const out = await this.publish(plan.changes.map((c) => c.event));
-        published.push(...out.published);
-        changes.push(...plan.changes.slice(0, out.failure?.index ?? plan.changes.length));
-        if (out.failure === null) return { ...done, changes, published };
-        const next = await this.afterFailure(out.failure.error, attempt);
-        if (next === "retry") continue;
-        const rest = plan.changes.slice(out.failure.index);
-        return {
-          outcome: "interrupted",
-          message: next.outcome === "unavailable" ? next.message : "another writer appended first",
-          published,
-          notPublished: rest.map((c) => c.event),
-          changes: [...changes, ...rest],
-        };
-      }
+    return new Promise((resolve) => {
+      const run = async (): Promise<void> => {
+        try {
+          resolve(await this.runSync(doc, options, stamp));
+        } catch (err) {
+          this.o.logger.error({ err }, "sync failed");
+          resolve({ outcome: "unavailable", message: "internal error; see the server log" });
+        }
+      };
+      this.queue.push({ type: "sync", run });
+      this.pump();
     });
+  }
+
+  private async runSync(
+    doc: unknown,
+    options: SyncOptions & { readonly dryRun: boolean },
+    stamp: Stamp,
+  ): Promise<SyncOutcome> {
+    const refused = this.notReady();
+    if (refused !== null) return refused;
+    const { view } = this.o;
+    const published: Acknowledged[] = [];
+    const changes: PlannedChange[] = [];
+    let unchanged: Record<AggregateKind, number> | null = null;
+    for (let attempt = 1; ; attempt++) {
+      const plan = planSync(doc, view, this.o.config, this.context(stamp), options);
+      if (plan.outcome === "invalid") return plan;
+      unchanged ??= { ...plan.unchanged };
+      const done = {
+        outcome: "done" as const,
+        unchanged,
+        allocations: plan.allocations,
+        scope: plan.scope,
+        dryRun: options.dryRun,
+      };
+      if (options.dryRun) return { ...done, changes: plan.changes, published: [] };
+      if (plan.changes.length === 0) return { ...done, changes, published };
+      const start = view.position;
+      const events = plan.changes.map((c) => c.event);
+      const tentative = view.applyTentative(
+        events.map((event, i) => ({ event, seq: start + i + 1 })),
+      );
+      const { out, landed } = await this.publish(tentative, events);
+      published.push(...out.published.slice(0, landed));
+      changes.push(...plan.changes.slice(0, landed));
+      if (landed === events.length) return { ...done, changes, published };
+      const next = await this.afterFailure(
+        out.failure?.error ?? new Error("acknowledged out of order"),
+        attempt,
+      );
+      if (next === "retry") continue;
+      const rest = plan.changes.slice(landed);
+      return {
+        outcome: "interrupted",
+        message: next.outcome === "unavailable" ? next.message : "another writer appended first",
+        published,
+        notPublished: rest.map((c) => c.event),
+        changes: [...changes, ...rest],
+      };
+    }
   }
 }

@@ -13,8 +13,12 @@ export function claimKey(vip: string, protocol: string, port: number): string {
 
 /** Read side of the claim index, used by the deciders. */
 export interface ClaimView {
-  /** Id of the live service serving `vip proto/port`, if any. */
-  ownerOf(key: string): string | undefined;
+  /**
+   * Ids of the live services serving `vip proto/port` (normally at most one; more
+   * only while a tentative write and a foreign one overlap, or in a state written
+   * before these rules).
+   */
+  ownersOf(key: string): ReadonlySet<string>;
   /** Ids of the live services having `address` as a VIP (empty set when none). */
   servicesWithVip(address: string): ReadonlySet<string>;
   /** Ids of the services having `address` as an endpoint (empty set when none). */
@@ -39,12 +43,12 @@ function removeFrom(index: Map<string, Set<string>>, key: string, id: string): v
 }
 
 /**
- * The mutable claim index. Adding a service whose claim is already held by another
- * service keeps the first owner (a state written before these rules, or by a buggy
- * writer, must not crash the view); `ownerOf` then names the first one.
+ * The mutable claim index. It counts every holder of a claim, so adding and removing
+ * specs in any order (the view's tentative writes and rollbacks interleave with the
+ * follower) always leaves exactly the claims of the specs added and not removed.
  */
 export class ClaimIndex implements ClaimView {
-  private readonly owners = new Map<string, string>();
+  private readonly owners = new Map<string, Set<string>>();
   private readonly vips = new Map<string, Set<string>>();
   private readonly endpoints = new Map<string, Set<string>>();
 
@@ -52,10 +56,7 @@ export class ClaimIndex implements ClaimView {
   addService(spec: ServiceSpec): void {
     for (const vip of spec.vips) {
       addTo(this.vips, vip, spec.id);
-      for (const p of spec.ports) {
-        const key = claimKey(vip, p.protocol, p.port);
-        if (!this.owners.has(key)) this.owners.set(key, spec.id);
-      }
+      for (const p of spec.ports) addTo(this.owners, claimKey(vip, p.protocol, p.port), spec.id);
     }
   }
 
@@ -63,10 +64,8 @@ export class ClaimIndex implements ClaimView {
   removeService(spec: ServiceSpec): void {
     for (const vip of spec.vips) {
       removeFrom(this.vips, vip, spec.id);
-      for (const p of spec.ports) {
-        const key = claimKey(vip, p.protocol, p.port);
-        if (this.owners.get(key) === spec.id) this.owners.delete(key);
-      }
+      for (const p of spec.ports)
+        removeFrom(this.owners, claimKey(vip, p.protocol, p.port), spec.id);
     }
   }
 
@@ -80,8 +79,8 @@ export class ClaimIndex implements ClaimView {
     for (const e of spec.endpoints) removeFrom(this.endpoints, e.address, spec.serviceId);
   }
 
-  ownerOf(key: string): string | undefined {
-    return this.owners.get(key);
+  ownersOf(key: string): ReadonlySet<string> {
+    return this.owners.get(key) ?? NONE;
   }
 
   servicesWithVip(address: string): ReadonlySet<string> {

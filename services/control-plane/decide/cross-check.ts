@@ -39,14 +39,14 @@ export function checkVipClaims(
 ): void {
   for (const vip of spec.vips) {
     const vipPath = at(at(path, "vips"), vipIndex.get(vip) ?? 0);
-    for (const p of spec.ports) {
-      const owner = claims.ownerOf(claimKey(vip, p.protocol, p.port));
-      if (owner === undefined || owner === spec.id || replacing.service(owner)) continue;
-      problems.add(
-        vipPath,
-        `${quote(vip)} ${portKey(p.protocol, p.port)} is already served by service ${quote(owner)}`,
-      );
-    }
+    for (const p of spec.ports)
+      for (const owner of claims.ownersOf(claimKey(vip, p.protocol, p.port))) {
+        if (owner === spec.id || replacing.service(owner)) continue;
+        problems.add(
+          vipPath,
+          `${quote(vip)} ${portKey(p.protocol, p.port)} is already served by service ${quote(owner)}`,
+        );
+      }
     for (const user of claims.servicesWithEndpoint(vip)) {
       if (replacing.endpoints(user)) continue;
       problems.add(vipPath, `${quote(vip)} is an endpoint of service ${quote(user)}`);

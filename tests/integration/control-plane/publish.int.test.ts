@@ -40,14 +40,15 @@ test("publishInOrder: pipelined in order; a stale stream position is refused and
   const jsm = await jetstreamManager(nc);
   await ensureStreams(jsm);
   const subjects = new Map<string, number>();
-  const target = (position: number) => ({
-    js,
-    position,
-    subjectSeq: (s: string) => subjects.get(s) ?? 0,
-  });
+  const target = (position: number) => ({ js, position });
+  const items = (events: LbEvent[]) =>
+    events.map((event) => ({
+      event,
+      expectedLastSubjectSeq: subjects.get(`lbaas.evt.default.service.${event.meta.id}`) ?? 0,
+    }));
 
   const batch = Array.from({ length: 300 }, (_, i) => upsert(`s${i}`));
-  const ok = await publishInOrder(target(0), batch);
+  const ok = await publishInOrder(target(0), items(batch));
   assert.equal(ok.failure, null);
   assert.equal(ok.prefix, 300);
   assert.deepEqual(
@@ -59,7 +60,7 @@ test("publishInOrder: pipelined in order; a stale stream position is refused and
   // A writer that believes the stream ends at 299 (another writer appended 300): the
   // first event is refused (sequence), and so is the second, although it expects the
   // actual last sequence 300 (message id chain).
-  const stale = await publishInOrder(target(299), [upsert("t1"), upsert("t2")]);
+  const stale = await publishInOrder(target(299), items([upsert("t1"), upsert("t2")]));
   assert.equal(stale.published.length, 0);
   assert.equal(stale.failure?.index, 0);
   assert.ok(isStreamConflict(stale.failure?.error), String(stale.failure?.error));
@@ -67,7 +68,10 @@ test("publishInOrder: pipelined in order; a stale stream position is refused and
 
   // A stale aggregate (subject moved on) is refused even with the right position.
   subjects.set("lbaas.evt.default.service.s0", 0);
-  const moved = await publishInOrder(target(300), [upsert("u1"), upsert("s0", 2), upsert("u2")]);
+  const moved = await publishInOrder(
+    target(300),
+    items([upsert("u1"), upsert("s0", 2), upsert("u2")]),
+  );
   assert.equal(moved.prefix, 1);
   assert.equal(moved.failure?.index, 1);
   assert.ok(isStreamConflict(moved.failure?.error));
