@@ -101,7 +101,8 @@ async function rawPublish(
         expect: { lastSubjectSequence: 0, streamName: "LBAAS_EVENTS" },
       }),
     );
-    if (pending.length >= WINDOW) await pending[pending.length - WINDOW];
+    // Same windowing as the control plane: refill half a window at a time.
+    if (pending.length >= WINDOW) await pending[pending.length - WINDOW / 2];
   }
   await Promise.all(pending);
   return data.length / ((performance.now() - started) / 1000);
@@ -120,6 +121,8 @@ async function freePort(): Promise<number> {
 
 async function startControlPlaneProcess(
   natsUrl: string,
+  user: string | undefined,
+  pass: string | undefined,
 ): Promise<{ url: string; child: ChildProcess }> {
   const port = await freePort();
   const bin = fileURLToPath(new URL("../bin/lbaas-control-plane.ts", import.meta.url));
@@ -128,6 +131,13 @@ async function startControlPlaneProcess(
     [bin, "--nats", natsUrl, "--listen", `127.0.0.1:${port}`, "--log-level", "warn"],
     {
       stdio: ["ignore", "ignore", "inherit"],
+      // Credentials through the environment, never on the command line.
+      env: {
+        ...process.env,
+        ...(user !== undefined && pass !== undefined
+          ? { NATS_USER: user, NATS_PASSWORD: pass }
+          : {}),
+      },
     },
   );
   const url = `http://127.0.0.1:${port}`;
@@ -204,7 +214,11 @@ export async function run(): Promise<Row[]> {
     await rawPublish(js, raw.slice(0, 2_000), "warm"); // JIT and connection warm-up
     const rawRate = await rawPublish(js, raw, "r");
 
-    const started = await startControlPlaneProcess(server.url);
+    const started = await startControlPlaneProcess(
+      server.url,
+      server.connectOptions.user,
+      server.connectOptions.pass,
+    );
     cp = started.child;
     const single = await singleWrites(started.url);
     const doc = {
@@ -218,7 +232,7 @@ export async function run(): Promise<Row[]> {
     const rows: Row[] = [
       {
         bench: BENCH,
-        metric: `raw jetstream publish (${raw.length} events, ${WINDOW} in flight, msgID + expected seq)`,
+        metric: `raw jetstream publish (${raw.length} events, ${WINDOW} in flight, msgID + expected seq; nats ${server.backend})`,
         value: baseline,
         unit: "events/s",
       },

@@ -54,6 +54,8 @@ export interface PublishTarget {
   readonly js: JetStreamClient;
   /** Stream sequence the decision was made at: every earlier event is known. */
   readonly position: number;
+  /** Called as soon as an event is acknowledged, with the sequence it got. */
+  readonly onAck?: (event: LbEvent, seq: number) => void;
   /** Called with the seconds each acknowledged append took. */
   readonly observe?: (seconds: number) => void;
 }
@@ -81,9 +83,17 @@ export async function publishInOrder(
     const started = performance.now();
     const previous = i === 0 ? null : (events[i - 1] as LbEvent);
     const expectedSubject = (items[i] as PublishItem).expectedLastSubjectSeq;
-    const p = append(target, ev, target.position + i, expectedSubject, previous).then(
+    // The NATS client builds two Error objects per request (for a useful stack should
+    // it time out); capturing their stacks is ~40% of its cost per publish. Our errors
+    // are wrapped with context by the bus anyway, so skip the capture here.
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
+    const sent = append(target, ev, target.position + i, expectedSubject, previous);
+    Error.stackTraceLimit = limit;
+    const p = sent.then(
       (r) => {
         target.observe?.((performance.now() - started) / 1000);
+        target.onAck?.(ev, r.seq);
         results[i] = { ok: true, seq: r.seq };
         return r.seq;
       },
@@ -94,7 +104,10 @@ export async function publishInOrder(
       },
     );
     pending.push(p);
-    if (pending.length >= PUBLISH_WINDOW) await pending[pending.length - PUBLISH_WINDOW];
+    // When the window is full, wait until half of it is acknowledged, then send the
+    // next half in one go: the client writes what is sent in one tick with one
+    // syscall, while waiting after every event would write them one by one.
+    if (pending.length >= PUBLISH_WINDOW) await pending[pending.length - PUBLISH_WINDOW / 2];
   }
   await Promise.all(pending);
   const published: Acknowledged[] = [];

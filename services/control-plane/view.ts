@@ -273,6 +273,11 @@ export class View implements DecisionState {
    * Events the stream acknowledged: the follower will apply these objects instead of
    * decoding their bytes again (same subject and sequence).
    */
+  /** One acknowledged event: the follower may use it instead of decoding (see confirm). */
+  acknowledged(event: LbEvent, seq: number): void {
+    if (seq > this.followedSeq) this.known.set(seq, event);
+  }
+
   confirm(events: readonly Acknowledged[]): void {
     for (const { event, seq } of events) {
       const { kind, group, id } = event.meta;

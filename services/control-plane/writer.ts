@@ -174,6 +174,7 @@ export class Writer {
         js,
         position: tentative.previousPosition,
         observe: (seconds) => metrics.publishDuration.observe(seconds),
+        onAck: (event, seq) => view.acknowledged(event, seq),
       },
       events.map((event, i) => ({
         event,

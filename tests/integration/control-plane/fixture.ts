@@ -34,7 +34,7 @@ export function useControlPlanes(): CpFixture {
     f.start = async (extra = {}) => {
       const tree = {
         nats: {
-          servers: f.server.connectOptions.servers,
+          servers: [f.server.url],
           ...(f.server.connectOptions.user
             ? { user: f.server.connectOptions.user, password: f.server.connectOptions.pass }
             : {}),
