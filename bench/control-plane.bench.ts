@@ -10,6 +10,7 @@
 // stdout, or appends them as JSON lines to $BENCH_RESULT_FILE (bench/run.ts's format).
 import { spawn, type ChildProcess } from "node:child_process";
 import { appendFileSync } from "node:fs";
+import { Agent, request } from "node:http";
 import { createServer } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
@@ -87,6 +88,7 @@ async function rawPublish(
   js: JetStreamClient,
   data: readonly Uint8Array[],
   prefix: string,
+  window = WINDOW,
 ): Promise<number> {
   const started = performance.now();
   const pending: Promise<unknown>[] = [];
@@ -101,8 +103,10 @@ async function rawPublish(
         expect: { lastSubjectSequence: 0, streamName: "LBAAS_EVENTS" },
       }),
     );
-    // Same windowing as the control plane: refill half a window at a time.
-    if (pending.length >= WINDOW) await pending[pending.length - WINDOW / 2];
+    // Same windowing as the control plane: refill half a window at a time (a window
+    // of 16 is 16 independent writers: refilled one by one).
+    if (pending.length >= window)
+      await pending[pending.length - (window > 64 ? window / 2 : window)];
   }
   await Promise.all(pending);
   return data.length / ((performance.now() - started) / 1000);
@@ -153,6 +157,35 @@ async function startControlPlaneProcess(
   throw new Error("the control plane did not become ready");
 }
 
+const agent = new Agent({ keepAlive: true, maxSockets: CONCURRENCY });
+
+/** One HTTP request with a keep-alive agent (cheaper for the load generator than fetch). */
+function send(
+  url: string,
+  method: string,
+  body: string,
+): Promise<{ status: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request(
+      url,
+      {
+        method,
+        agent,
+        headers: { "content-type": "application/json", "content-length": Buffer.byteLength(body) },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (c: Buffer) => chunks.push(c));
+        res.on("end", () =>
+          resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString("utf8") }),
+        );
+      },
+    );
+    req.on("error", reject);
+    req.end(body);
+  });
+}
+
 function percentile(sorted: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
 }
@@ -169,13 +202,13 @@ async function singleWrites(
         const i = next++;
         if (i >= SINGLE_WRITES) return;
         const t0 = performance.now();
-        const res = await fetch(`${url}/v1/services/s${i}`, {
-          method: "PUT",
-          headers: { "content-type": "application/json" },
-          body: JSON.stringify(serviceBody("s", i, 0)),
-        });
-        await res.arrayBuffer();
-        if (res.status !== 201) throw new Error(`write ${i}: ${res.status}`);
+        const res = await send(
+          `${url}/v1/services/s${i}`,
+          "PUT",
+          JSON.stringify(serviceBody("s", i, 0)),
+        );
+        if (res.status !== 201)
+          throw new Error(`write ${i}: ${res.status} ${res.text.slice(0, 200)}`);
         latencies.push(performance.now() - t0);
       }
     }),
@@ -191,12 +224,8 @@ async function singleWrites(
 
 async function bulkSync(url: string, doc: unknown): Promise<{ seconds: number; events: number }> {
   const started = performance.now();
-  const res = await fetch(`${url}/v1/inventory?prune=false`, {
-    method: "PUT",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify(doc),
-  });
-  const body = (await res.json()) as { events?: unknown[]; error?: unknown };
+  const res = await send(`${url}/v1/inventory?prune=false`, "PUT", JSON.stringify(doc));
+  const body = JSON.parse(res.text) as { events?: unknown[]; error?: unknown };
   if (res.status !== 200)
     throw new Error(`sync: ${res.status} ${JSON.stringify(body).slice(0, 300)}`);
   return { seconds: (performance.now() - started) / 1000, events: body.events?.length ?? 0 };
@@ -213,6 +242,7 @@ export async function run(): Promise<Row[]> {
     const raw = rawEvents(2 * BULK_SERVICES);
     await rawPublish(js, raw.slice(0, 2_000), "warm"); // JIT and connection warm-up
     const rawRate = await rawPublish(js, raw, "r");
+    const raw16 = await rawPublish(js, raw.slice(0, SINGLE_WRITES), "c", CONCURRENCY);
 
     const started = await startControlPlaneProcess(
       server.url,
@@ -235,6 +265,20 @@ export async function run(): Promise<Row[]> {
         metric: `raw jetstream publish (${raw.length} events, ${WINDOW} in flight, msgID + expected seq; nats ${server.backend})`,
         value: baseline,
         unit: "events/s",
+      },
+      {
+        bench: BENCH,
+        metric: `raw jetstream publish, ${CONCURRENCY} in flight (${SINGLE_WRITES} events)`,
+        value: raw16,
+        unit: "events/s",
+      },
+      {
+        bench: BENCH,
+        metric: `api single writes vs raw at ${CONCURRENCY} in flight`,
+        value: single.eventsPerSecond / raw16,
+        unit: "ratio",
+        baseline: raw16,
+        ratio: single.eventsPerSecond / raw16,
       },
       {
         bench: BENCH,
@@ -275,6 +319,7 @@ export async function run(): Promise<Row[]> {
     return rows;
   } finally {
     cp?.kill("SIGTERM");
+    agent.destroy();
     await nc.close();
     await server.stop();
   }
