@@ -130,3 +130,26 @@ test("eventsAfter counts a group's events after a sequence", () => {
   );
   assert.deepEqual(v.groups(), ["default"]);
 });
+
+test("writes are refused (unavailable) until the view has replayed the stream", async () => {
+  const { Writer } = await import("../../../services/control-plane/writer.ts");
+  const { createMetrics } = await import("../../../services/control-plane/metrics.ts");
+  const v = view();
+  const writer = new Writer({
+    js: {} as JetStreamClient,
+    view: v,
+    config: { pools: new Map(), maxEndpointsPerService: 1000 },
+    metrics: createMetrics(false),
+    logger: pino({ level: "silent" }),
+  });
+  const stamp = { actor: "a", reason: "", correlationId: "c" };
+  const out = await writer.write({ type: "deleteService", id: "x" }, stamp);
+  assert.equal(out.outcome, "unavailable");
+  const sync = await writer.sync({}, { prune: false, dryRun: true }, stamp);
+  assert.equal(sync.outcome, "unavailable");
+  v.ready = true;
+  assert.equal(
+    (await writer.write({ type: "deleteService", id: "x" }, stamp)).outcome,
+    "not_found",
+  );
+});
