@@ -4,7 +4,9 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
-import { jetstream, jetstreamManager } from "@nats-io/jetstream";
+import { jetstream, jetstreamManager, type JetStreamManager } from "@nats-io/jetstream";
+import { setTimeout as sleep } from "node:timers/promises";
+import { isBusError } from "../../libs/bus/errors.ts";
 import { pino, type Logger } from "pino";
 import { natsConnectOptions } from "../../libs/bus/connect.ts";
 import { ensureStreams } from "../../libs/bus/streams.ts";
@@ -76,6 +78,41 @@ async function watchConnection(
   }
 }
 
+/** True for failures that a retry may cure: no answer in time, JetStream not (yet) available. */
+function transient(err: unknown): boolean {
+  if (isBusError(err, "timeout") || isBusError(err, "no_stream")) return true;
+  const text = err instanceof Error ? `${err.name} ${err.message}` : "";
+  return /timeout|temporarily unavailable|no responders|jetstream not enabled/i.test(text);
+}
+
+/**
+ * Creates the JetStream manager and ensures the streams, retrying transient failures
+ * (a cluster electing leaders, a server still starting) with a growing delay until
+ * `timeoutMs` has passed. A configuration conflict fails at once.
+ */
+async function ensureWithRetries(
+  nc: NatsConnection,
+  settings: ControlPlaneSettings,
+  logger: Logger,
+  timeoutMs: number,
+): Promise<JetStreamManager> {
+  const deadline = Date.now() + timeoutMs;
+  for (let delay = 250; ; delay = Math.min(delay * 2, 5_000)) {
+    try {
+      const jsm = await jetstreamManager(nc);
+      const ensured = await ensureStreams(jsm, { replicas: settings.replicas });
+      for (const s of ensured)
+        if (s.action !== "unchanged")
+          logger.info({ stream: s.name, action: s.action }, "stream ensured");
+      return jsm;
+    } catch (err) {
+      if (!transient(err) || Date.now() + delay > deadline) throw err;
+      logger.warn({ err, retryInMs: delay }, "jetstream not available yet; retrying");
+      await sleep(delay);
+    }
+  }
+}
+
 /**
  * Connects to NATS, ensures the streams, starts the views and the HTTP server.
  * The server answers at once; /readyz and writes wait for the replay. Throws a
@@ -84,27 +121,33 @@ async function watchConnection(
 export async function startControlPlane(
   settings: ControlPlaneSettings,
   logger: Logger,
-  options: { readonly defaultMetrics?: boolean; readonly now?: () => number } = {},
+  options: {
+    readonly defaultMetrics?: boolean;
+    readonly now?: () => number;
+    /** How long to retry creating the streams while JetStream is unavailable (default 60 s). */
+    readonly startupTimeoutMs?: number;
+  } = {},
 ): Promise<ControlPlane> {
   const nc = await connect(natsConnectOptions(settings.nats));
   const connection = { connected: true };
   void watchConnection(nc, connection, logger);
   const js = jetstream(nc);
-  const jsm = await jetstreamManager(nc);
-  let streamsReady = false;
+  let jsm: JetStreamManager;
   try {
-    const ensured = await ensureStreams(jsm, { replicas: settings.replicas });
-    streamsReady = true;
-    for (const s of ensured)
-      if (s.action !== "unchanged")
-        logger.info({ stream: s.name, action: s.action }, "stream ensured");
+    jsm = await ensureWithRetries(nc, settings, logger, options.startupTimeoutMs ?? 60_000);
   } catch (err) {
     await nc.close();
     throw err;
   }
+  const streamsReady = true;
   const metrics = createMetrics(options.defaultMetrics ?? true);
   const view = new View({ js, jsm, logger, onBadEvent: () => metrics.badEvents.inc() });
-  await view.start();
+  try {
+    await view.start();
+  } catch (err) {
+    await nc.close();
+    throw err;
+  }
   const status = new StatusView(js, logger);
   status.start();
   const writer = new Writer({
@@ -184,8 +227,21 @@ export async function startControlPlane(
           server.close(() => resolve());
           server.closeAllConnections();
         });
-        await Promise.all([view.stop(), status.stop()]);
-        await nc.drain().catch(() => nc.close());
+        // Neither a follower nor drain() may hang a shutdown on a sick connection:
+        // each waits at most 5 s; closing the connection ends whatever is left.
+        const bounded = async (what: string, p: Promise<unknown>): Promise<void> => {
+          const done = await Promise.race([p.then(() => true), sleep(5_000).then(() => false)]);
+          if (!done) logger.warn({ what }, "shutdown step timed out");
+        };
+        await Promise.all([
+          bounded("event follower", view.stop()),
+          bounded("status follower", status.stop()),
+        ]);
+        await bounded(
+          "nats drain",
+          nc.drain().catch(() => undefined),
+        );
+        if (!nc.isClosed()) await nc.close();
       })()),
   };
 }

@@ -122,7 +122,18 @@ export class View implements DecisionState {
    * follower restarts after the last delivered sequence.
    */
   async start(): Promise<void> {
-    const head = await lastSequence(this.options.jsm, EVENTS_STREAM, EVENTS_SUBJECTS);
+    let head = 0;
+    // The head may be briefly unreadable while a cluster elects a stream leader.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        head = await lastSequence(this.options.jsm, EVENTS_STREAM, EVENTS_SUBJECTS);
+        break;
+      } catch (err) {
+        if (attempt >= 20) throw err;
+        this.options.logger.warn({ err }, "reading the stream head failed; retrying");
+        await sleep(Math.min(250 * attempt, 2_000));
+      }
+    }
     this.loop = this.followForever(head);
   }
 
