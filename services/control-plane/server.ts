@@ -9,7 +9,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { isBusError } from "../../libs/bus/errors.ts";
 import { pino, type Logger } from "pino";
 import { natsConnectOptions } from "../../libs/bus/connect.ts";
-import { ensureStreams } from "../../libs/bus/streams.ts";
+import { ensureStreams, EVENTS_STREAM, STATUS_STREAM } from "../../libs/bus/streams.ts";
 import { Router } from "../../libs/http/router.ts";
 import type { ApiDeps } from "./http/deps.ts";
 import { apiRoutes } from "./http/routes.ts";
@@ -78,6 +78,25 @@ async function watchConnection(
   }
 }
 
+/**
+ * A readiness probe of both streams: one STREAM.INFO each, at most every 5 s (the
+ * last answer is reused in between), false when either is missing or unreadable.
+ */
+function streamsCheck(jsm: JetStreamManager): () => Promise<boolean> {
+  let last: { at: number; ok: boolean } | null = null;
+  return async () => {
+    if (last !== null && Date.now() - last.at < 5_000) return last.ok;
+    const ok = await Promise.all(
+      [EVENTS_STREAM, STATUS_STREAM].map((s) => jsm.streams.info(s)),
+    ).then(
+      () => true,
+      () => false,
+    );
+    last = { at: Date.now(), ok };
+    return ok;
+  };
+}
+
 /** True for failures that a retry may cure: no answer in time, JetStream not (yet) available. */
 function transient(err: unknown): boolean {
   if (isBusError(err, "timeout") || isBusError(err, "no_stream")) return true;
@@ -139,7 +158,6 @@ export async function startControlPlane(
     await nc.close();
     throw err;
   }
-  const streamsReady = true;
   const metrics = createMetrics(options.defaultMetrics ?? true);
   const view = new View({ js, jsm, logger, onBadEvent: () => metrics.badEvents.inc() });
   try {
@@ -167,7 +185,7 @@ export async function startControlPlane(
     now: options.now ?? Date.now,
     health: {
       natsConnected: () => connection.connected && !nc.isClosed(),
-      streamsReady: () => streamsReady,
+      streamsPresent: streamsCheck(jsm),
     },
   };
   const onDone: ConstructorParameters<typeof Router>[0]["onDone"] = (info) => {

@@ -6,10 +6,11 @@ import type { StatusView } from "../status-view.ts";
 import type { View } from "../view.ts";
 import type { Writer } from "../writer.ts";
 
-/** Readiness inputs: is NATS connected, were the streams ensured. */
+/** Readiness inputs: is NATS connected, do both streams exist. */
 export interface Health {
   natsConnected(): boolean;
-  streamsReady(): boolean;
+  /** Asks the server (answers cached for a few seconds); false on any failure. */
+  streamsPresent(): Promise<boolean>;
 }
 
 export interface ApiDeps {

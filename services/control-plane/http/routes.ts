@@ -18,9 +18,9 @@ export interface RouteDef {
 function ops(deps: ApiDeps) {
   return {
     healthz: (): HttpResponse => ({ status: 200, body: { status: "ok" } }),
-    readyz: (): HttpResponse => {
+    readyz: async (): Promise<HttpResponse> => {
       const natsConnected = deps.health.natsConnected();
-      const streams = deps.health.streamsReady();
+      const streams = natsConnected && (await deps.health.streamsPresent());
       const caughtUp = deps.view.ready;
       const ready = natsConnected && streams && caughtUp;
       return {
