@@ -56,6 +56,8 @@ export type WriteOutcome =
       readonly outcome: "done";
       readonly published: readonly Acknowledged[];
       readonly allocations: readonly Allocation[];
+      /** `kind/id` of the aggregates this write created. */
+      readonly created: readonly string[];
     }
   | Refusal
   | Interrupted;
@@ -105,6 +107,7 @@ interface Planned {
   readonly first: number;
   readonly events: readonly LbEvent[];
   readonly allocations: readonly Allocation[];
+  readonly created: readonly string[];
 }
 
 export class Writer {
@@ -257,13 +260,24 @@ export class Writer {
           continue;
         }
         if (d.events.length === 0) {
-          job.resolve({ outcome: "done", published: job.published, allocations: d.allocations });
+          job.resolve({
+            outcome: "done",
+            published: job.published,
+            allocations: d.allocations,
+            created: [],
+          });
           continue;
         }
         const t = view.applyTentative(
           d.events.map((event, i) => ({ event, seq: start + events.length + i + 1 })),
         );
-        planned.push({ job, first: events.length, events: d.events, allocations: d.allocations });
+        planned.push({
+          job,
+          first: events.length,
+          events: d.events,
+          allocations: d.allocations,
+          created: d.created,
+        });
         events.push(...d.events);
         undo.push(...t.undo);
       }
@@ -278,6 +292,7 @@ export class Writer {
             outcome: "done",
             published: p.job.published,
             allocations: p.allocations,
+            created: p.created,
           });
         else retry.push(p.job);
       }

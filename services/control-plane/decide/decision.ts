@@ -32,6 +32,8 @@ export type Decision =
       /** In publish order; empty when the command changes nothing. */
       readonly events: readonly LbEvent[];
       readonly allocations: readonly Allocation[];
+      /** `kind/id` of the aggregates these events create (absent or deleted before). */
+      readonly created: readonly string[];
     }
   | { readonly outcome: "invalid"; readonly problems: readonly Problem[] }
   | {
@@ -47,8 +49,9 @@ export type Decision =
 export function accept(
   events: readonly LbEvent[],
   allocations: readonly Allocation[] = [],
+  created: readonly string[] = [],
 ): Decision {
-  return { outcome: "events", events, allocations };
+  return { outcome: "events", events, allocations, created };
 }
 
 /** A refusal listing every problem. */

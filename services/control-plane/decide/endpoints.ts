@@ -79,7 +79,8 @@ export function decidePutEndpoints(
   );
   if (problems.count > 0) return invalid(problems.items);
   const event = endpointsEvent(service, list, state, ctx);
-  return accept(event === null ? [] : [event]);
+  const created = event !== null && record?.spec == null ? [`endpoints/${service.id}`] : [];
+  return accept(event === null ? [] : [event], [], created);
 }
 
 /**

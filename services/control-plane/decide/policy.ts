@@ -52,12 +52,11 @@ export function decidePutPolicy(cmd: PutPolicy, state: DecisionState, ctx: Write
       },
     ]);
   if (live !== null && sameSpec(live, spec)) return accept([]);
-  return accept([
-    eventOf(ctx, "policy", spec.id, spec.group, currentVersion + 1, {
-      type: "PolicyUpserted",
-      spec,
-    }),
-  ]);
+  const event = eventOf(ctx, "policy", spec.id, spec.group, currentVersion + 1, {
+    type: "PolicyUpserted",
+    spec,
+  });
+  return accept([event], [], live === null ? [`policy/${spec.id}`] : []);
 }
 
 /** Delete a policy: a PolicyDeleted tombstone; `not_found` when it is not live. */

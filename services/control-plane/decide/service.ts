@@ -122,6 +122,7 @@ export function decidePutService(
   if (problems.count > 0) return invalid(problems.items);
 
   const events = [];
+  const created = live === null ? [`service/${spec.id}`] : [];
   if (live === null || !sameSpec(live, spec))
     events.push(
       eventOf(ctx, "service", spec.id, spec.group, currentVersion + 1, {
@@ -132,8 +133,9 @@ export function decidePutService(
   if (inline !== null) {
     const ep = endpointsEvent(spec, inline, state, ctx);
     if (ep !== null) events.push(ep);
+    if (ep !== null && state.endpoints(spec.id)?.spec == null) created.push(`endpoints/${spec.id}`);
   }
-  return accept(events, resolved.allocations);
+  return accept(events, resolved.allocations, created);
 }
 
 /** The EndpointsReplaced event that brings the service's endpoints to `list`, or null when equal. */

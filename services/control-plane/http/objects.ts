@@ -3,6 +3,13 @@ import type { HttpRequest, HttpResponse } from "../../../libs/http/router.ts";
 import { HttpError } from "../../../libs/http/router.ts";
 import { isDnsLabel } from "../../../libs/domain/input.ts";
 import type { Command } from "../decide/decide.ts";
+import type {
+  AggregateKind,
+  EndpointsSpec,
+  PolicySpec,
+  ServiceSpec,
+} from "../../../libs/domain/model.ts";
+import type { Acknowledged } from "../view.ts";
 import { eventRefs, refuse, withVersion } from "./answers.ts";
 import type { ApiDeps } from "./deps.ts";
 import { expectedVersionOf, stampOf } from "./request-meta.ts";
@@ -56,6 +63,27 @@ async function runWrite(
   return outcome;
 }
 
+/** The version and spec an aggregate has after this write's own last event on it, if any. */
+function ownState<K extends AggregateKind>(
+  published: readonly Acknowledged[],
+  kind: K,
+  id: string,
+): { version: number; spec: SpecOf<K> | null } | null {
+  for (let i = published.length - 1; i >= 0; i--) {
+    const { event } = published[i] as Acknowledged;
+    if (event.meta.kind !== kind || event.meta.id !== id) continue;
+    const spec = "spec" in event.body ? (event.body.spec as SpecOf<K>) : null;
+    return { version: event.meta.version, spec };
+  }
+  return null;
+}
+
+type SpecOf<K extends AggregateKind> = K extends "service"
+  ? ServiceSpec
+  : K extends "endpoints"
+    ? EndpointsSpec
+    : PolicySpec;
+
 /** Handlers keyed by route name; routes.ts binds them to methods and paths. */
 export function objectHandlers(deps: ApiDeps) {
   const { view } = deps;
@@ -79,26 +107,27 @@ export function objectHandlers(deps: ApiDeps) {
       const id = rawId(req);
       const expectedVersion = expectedVersionOf(req);
       const input = await req.json();
-      const existed = view.service(id)?.spec != null;
       const out = await runWrite(deps, req, "/v1/services/:id", "service", {
         type: "putService",
         id,
         input,
         ...(expectedVersion !== undefined ? { expectedVersion } : {}),
       });
-      const r = view.service(id);
-      if (r?.spec == null)
+      // From this write's own events: later writes of the same group commit may
+      // already have moved the view on.
+      const svc = ownState(out.published, "service", id) ?? view.service(id);
+      if (svc?.spec == null)
         throw new HttpError(500, "internal", "the written service is not in the view");
-      const eps = view.endpoints(id);
+      const eps = ownState(out.published, "endpoints", id) ?? view.endpoints(id);
       const body = {
-        version: r.version,
-        service: r.spec,
+        version: svc.version,
+        service: svc.spec,
         changed: out.published.length > 0,
         events: eventRefs(out.published),
         allocations: out.allocations,
         endpoints: eps?.spec != null ? { version: eps.version, endpoints: eps.spec } : null,
       };
-      return withVersion(existed ? 200 : 201, r.version, body);
+      return withVersion(out.created.includes(`service/${id}`) ? 201 : 200, svc.version, body);
     },
     deleteService: async (req: HttpRequest): Promise<HttpResponse> => {
       const id = idParam(req);
@@ -108,7 +137,7 @@ export function objectHandlers(deps: ApiDeps) {
         id,
         ...(expectedVersion !== undefined ? { expectedVersion } : {}),
       });
-      const version = view.service(id)?.version ?? 0;
+      const version = ownState(out.published, "service", id)?.version ?? 0;
       return withVersion(200, version, {
         deleted: true,
         version,
@@ -136,7 +165,7 @@ export function objectHandlers(deps: ApiDeps) {
         input,
         ...(expectedVersion !== undefined ? { expectedVersion } : {}),
       });
-      const r = view.endpoints(id);
+      const r = ownState(out.published, "endpoints", id) ?? view.endpoints(id);
       const version = r?.version ?? 0;
       const group = view.service(id)?.group ?? "default";
       const endpoints = r?.spec ?? { serviceId: id, group, endpoints: [] };
@@ -155,7 +184,7 @@ export function objectHandlers(deps: ApiDeps) {
         serviceId: id,
         ...(expectedVersion !== undefined ? { expectedVersion } : {}),
       });
-      const version = view.endpoints(id)?.version ?? 0;
+      const version = ownState(out.published, "endpoints", id)?.version ?? 0;
       return withVersion(200, version, {
         deleted: true,
         version,
@@ -181,17 +210,16 @@ export function objectHandlers(deps: ApiDeps) {
       const id = rawId(req);
       const expectedVersion = expectedVersionOf(req);
       const input = await req.json();
-      const existed = view.policy(id)?.spec != null;
       const out = await runWrite(deps, req, "/v1/policies/:id", "policy", {
         type: "putPolicy",
         id,
         input,
         ...(expectedVersion !== undefined ? { expectedVersion } : {}),
       });
-      const r = view.policy(id);
+      const r = ownState(out.published, "policy", id) ?? view.policy(id);
       if (r?.spec == null)
         throw new HttpError(500, "internal", "the written policy is not in the view");
-      return withVersion(existed ? 200 : 201, r.version, {
+      return withVersion(out.created.includes(`policy/${id}`) ? 201 : 200, r.version, {
         version: r.version,
         policy: r.spec,
         changed: out.published.length > 0,
@@ -206,7 +234,7 @@ export function objectHandlers(deps: ApiDeps) {
         id,
         ...(expectedVersion !== undefined ? { expectedVersion } : {}),
       });
-      const version = view.policy(id)?.version ?? 0;
+      const version = ownState(out.published, "policy", id)?.version ?? 0;
       return withVersion(200, version, {
         deleted: true,
         version,
