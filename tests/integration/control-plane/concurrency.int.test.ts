@@ -175,3 +175,25 @@ test("explicit vip:port claims hold across two instances under concurrency", asy
     JSON.stringify(results.map((r) => r.body)),
   );
 });
+
+test("concurrent creates of one id in one group commit: one 201 at v1, one 200 at v2, each answer its own version", async () => {
+  const cp = await f.start();
+  const results = await Promise.all(
+    [90, 91, 92].map((port) =>
+      call(
+        cp.url,
+        "PUT",
+        "/v1/services/twin",
+        service("twin", { vips: ["203.0.113.64"], ports: [{ port }] }),
+      ),
+    ),
+  );
+  assert.deepEqual(results.map((r) => r.status).sort(), [200, 200, 201]);
+  const versions = results.map((r) => r.body.version as number).sort();
+  assert.deepEqual(versions, [1, 2, 3]);
+  results.forEach((r, i) => {
+    assert.equal(r.headers.get("etag"), `"${r.body.version}"`);
+    assert.equal(r.body.events[0].version, r.body.version, "the answer is about its own event");
+    assert.equal(r.body.service.ports[0].port, 90 + i, "and shows its own spec");
+  });
+});
