@@ -1,21 +1,44 @@
 #!/usr/bin/env node
-// lbaas: the command-line tool. A small dispatcher: the control-plane commands
-// (apply, get, delete, status) live in services/cli/; other commands (render,
-// apply-local, history, ...) are added by their own modules.
-import { CONTROL_PLANE_COMMANDS, runControlPlaneCommand, USAGE } from "../services/cli/main.ts";
+// The lbaas command line: a tiny dispatcher; each command lives in services/cli/.
+import { runApplyLocal, APPLY_LOCAL_USAGE } from "../services/cli/apply-local.ts";
+import { EXIT_USAGE, type CliIo } from "../services/cli/io.ts";
+import { CONTROL_PLANE_USAGE, runControlPlaneCommand } from "../services/cli/main.ts";
+import { runRender, RENDER_USAGE } from "../services/cli/render.ts";
 
-const [command, ...rest] = process.argv.slice(2);
-if (command !== undefined && CONTROL_PLANE_COMMANDS.includes(command)) {
-  process.exitCode = await runControlPlaneCommand([command, ...rest]);
-} else if (
-  command === undefined ||
-  command === "help" ||
-  command === "--help" ||
-  command === "-h"
-) {
-  console.log(`usage: lbaas <command> [flags]\n\n${USAGE}`);
-  process.exitCode = command === undefined ? 2 : 0;
+type Command = (argv: readonly string[], io: CliIo) => Promise<number>;
+
+/** A control-plane command (services/cli/main.ts) in this dispatcher's shape. */
+const controlPlane =
+  (name: string): Command =>
+  (argv) =>
+    runControlPlaneCommand([name, ...argv]);
+
+/** Commands by name, with their usage lines (other helpers add theirs here). */
+const COMMANDS: Record<string, { run: Command; usage: string }> = {
+  render: { run: runRender, usage: RENDER_USAGE },
+  "apply-local": { run: runApplyLocal, usage: APPLY_LOCAL_USAGE },
+  apply: { run: controlPlane("apply"), usage: CONTROL_PLANE_USAGE.apply },
+  get: { run: controlPlane("get"), usage: CONTROL_PLANE_USAGE.get },
+  delete: { run: controlPlane("delete"), usage: CONTROL_PLANE_USAGE.delete },
+  status: { run: controlPlane("status"), usage: CONTROL_PLANE_USAGE.status },
+};
+
+const io: CliIo = {
+  stdout: (t) => process.stdout.write(t),
+  stderr: (t) => process.stderr.write(t),
+};
+
+const [name, ...rest] = process.argv.slice(2);
+const command = name === undefined ? undefined : COMMANDS[name];
+if (command === undefined) {
+  const usage = Object.values(COMMANDS)
+    .map((c) => `  ${c.usage}`)
+    .join("\n");
+  io.stderr(
+    `${name === undefined || name === "help" || name === "--help" ? "" : `lbaas: unknown command ${JSON.stringify(name)}\n`}usage:\n${usage}\n` +
+      `control-plane commands take --server URL (env LBAAS_SERVER), -o json|table, --actor, --reason\n`,
+  );
+  process.exitCode = name === "help" || name === "--help" ? 0 : EXIT_USAGE;
 } else {
-  console.error(`lbaas: unknown command ${JSON.stringify(command)}\n\n${USAGE}`);
-  process.exitCode = 2;
+  process.exitCode = await command.run(rest, io);
 }

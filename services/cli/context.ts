@@ -2,7 +2,7 @@
 // output format, and its parsed flags and positionals.
 import type { ApiClient } from "./client.ts";
 
-export interface CliIo {
+export interface ControlPlaneIo {
   out(text: string): void;
   err(text: string): void;
   readonly env: Readonly<Record<string, string | undefined>>;
@@ -13,7 +13,7 @@ export interface CliIo {
 }
 
 export interface CommandContext {
-  readonly io: CliIo;
+  readonly io: ControlPlaneIo;
   readonly client: ApiClient;
   readonly output: "table" | "json";
   readonly positionals: readonly string[];

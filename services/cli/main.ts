@@ -7,7 +7,7 @@ import { parseArgs } from "node:util";
 import { setTimeout as sleep } from "node:timers/promises";
 import { apply, APPLY_FLAGS, printProblems } from "./apply.ts";
 import { ApiClient, defaultServer, isApiError } from "./client.ts";
-import { EXIT, UsageError, type CliIo, type CommandContext } from "./context.ts";
+import { EXIT, UsageError, type ControlPlaneIo, type CommandContext } from "./context.ts";
 import { del, DELETE_FLAGS } from "./delete.ts";
 import { get, GET_FLAGS } from "./get.ts";
 import { status, STATUS_FLAGS } from "./status.ts";
@@ -30,6 +30,15 @@ const COMMANDS = {
 /** The commands this module handles (the `lbaas` dispatcher routes them here). */
 export const CONTROL_PLANE_COMMANDS: readonly string[] = Object.keys(COMMANDS);
 
+/** One usage line per command (the dispatcher lists them). */
+export const CONTROL_PLANE_USAGE = {
+  apply:
+    "lbaas apply -f FILE [--dry-run] [--prune] [--group G]... [--wait [--timeout S]] [--server URL] [-o json]",
+  get: "lbaas get services|service ID|endpoints ID|policies|policy ID|inventory [--group G] [--server URL] [-o json]",
+  delete: "lbaas delete service|endpoints|policy ID [--if-match VERSION] [--server URL]",
+  status: "lbaas status [--server URL] [-o json]",
+} as const;
+
 export const USAGE = `lbaas control-plane commands:
   lbaas apply -f FILE [--dry-run] [--prune] [--group G]... [--wait [--timeout S]]
   lbaas get services [--group G] | service ID | endpoints ID | policies [--group G] | policy ID | inventory [--group G]
@@ -40,7 +49,7 @@ global flags: --server URL (env LBAAS_SERVER, default http://127.0.0.1:8080), -o
 exit codes: 0 ok, 1 refused or failed, 2 usage, 3 apply --wait timed out`;
 
 /** The real terminal, files and clock. */
-export const processIo: CliIo = {
+export const processIo: ControlPlaneIo = {
   out: (t) => void process.stdout.write(t + "\n"),
   err: (t) => void process.stderr.write(t + "\n"),
   env: process.env,
@@ -56,7 +65,7 @@ export const processIo: CliIo = {
  */
 export async function runControlPlaneCommand(
   argv: readonly string[],
-  io: CliIo = processIo,
+  io: ControlPlaneIo = processIo,
 ): Promise<number> {
   const name = argv[0] ?? "";
   const command = (COMMANDS as Record<string, (typeof COMMANDS)[keyof typeof COMMANDS]>)[name];

@@ -11,13 +11,13 @@ import { headers } from "@nats-io/transport-node";
 import { jetstream } from "@nats-io/jetstream";
 import { encodeHeartbeat, statusSubjectOf } from "../../../libs/events/codec.ts";
 import { runControlPlaneCommand } from "../../../services/cli/main.ts";
-import type { CliIo } from "../../../services/cli/context.ts";
+import type { ControlPlaneIo } from "../../../services/cli/context.ts";
 import { sampleHeartbeat } from "../../fixtures/status.ts";
 import { useControlPlanes } from "./fixture.ts";
 
 const f = useControlPlanes();
 
-function io(server: string): CliIo & { stdout: string[]; stderr: string[] } {
+function io(server: string): ControlPlaneIo & { stdout: string[]; stderr: string[] } {
   const stdout: string[] = [];
   const stderr: string[] = [];
   return {

@@ -1,0 +1,80 @@
+// Printing a transaction as the exact `nft -f` script. Pure and deterministic.
+import type {
+  ChainObject,
+  ElementObject,
+  Operation,
+  SetObject,
+  Transaction,
+} from "./transaction.ts";
+
+/** Elements per `add element` line: big enough to parse fast, small enough to read. */
+const ELEMENTS_PER_LINE = 1000;
+
+function chainBody(c: ChainObject): string {
+  if (c.base === null) return "";
+  const b = c.base;
+  return ` { type ${b.type} hook ${b.hook} priority ${b.priority}; policy ${b.policy}; }`;
+}
+
+function setBody(s: SetObject): string {
+  const parts = [`type ${s.keyType}${s.dataType === null ? "" : ` : ${s.dataType}`};`];
+  if (s.flags.length > 0) parts.push(`flags ${s.flags.join(",")};`);
+  if (s.timeoutSeconds !== null) parts.push(`timeout ${s.timeoutSeconds}s;`);
+  if (s.size !== null) parts.push(`size ${s.size};`);
+  return ` { ${parts.join(" ")} }`;
+}
+
+function elementText(e: ElementObject, verb: string): string {
+  return verb === "delete" || e.value === null ? e.key : `${e.key} : ${e.value}`;
+}
+
+/** The line of one operation other than an element (elements are batched). */
+function operationLine(op: Operation): string {
+  const o = op.object;
+  switch (o.kind) {
+    case "table":
+      return `${op.verb} table ${o.family} ${o.name}`;
+    case "chain":
+      return `${op.verb} chain ${o.family} ${o.table} ${o.name}${op.verb === "add" || op.verb === "create" ? chainBody(o) : ""}`;
+    case "set":
+    case "map":
+      return `${op.verb} ${o.kind} ${o.family} ${o.table} ${o.name}${op.verb === "add" || op.verb === "create" ? setBody(o) : ""}`;
+    case "rule":
+      return `${op.verb} rule ${o.family} ${o.table} ${o.chain} ${o.rule}`;
+    case "element":
+      return `${op.verb} element ${o.family} ${o.table} ${o.set} { ${elementText(o, op.verb)} }`;
+  }
+}
+
+/**
+ * Prints the exact `nft -f` script of a transaction, one operation per line,
+ * except that consecutive element operations with the same verb on the same set
+ * are joined into one `{ a, b, … }` line (up to 1,000 elements each), which nft
+ * parses much faster. An empty transaction prints as the empty string. Never throws.
+ */
+export function toScript(tx: Transaction): string {
+  const lines: string[] = [];
+  let i = 0;
+  while (i < tx.length) {
+    const op = tx[i] as Operation;
+    const o = op.object;
+    if (o.kind !== "element") {
+      lines.push(operationLine(op));
+      i++;
+      continue;
+    }
+    const batch: string[] = [];
+    let j = i;
+    while (j < tx.length && batch.length < ELEMENTS_PER_LINE) {
+      const next = tx[j] as Operation;
+      const n = next.object;
+      if (next.verb !== op.verb || n.kind !== "element" || n.table !== o.table || n.set !== o.set)
+        break;
+      batch.push(elementText(n, op.verb));
+      j++;
+    }
+    lines.push(`${op.verb} element ${o.family} ${o.table} ${o.set} { ${batch.join(", ")} }`);
+    i = j;
+  }
+  return lines.length === 0 ? "" : `${lines.join("\n")}\n`;
+}

@@ -1,0 +1,127 @@
+// Endpoint selection inside a service chain, with no data-map lookup per service
+// (those make loads super-linear, see README): one rule per endpoint.
+//
+// round-robin: rule i is `numgen inc mod R_i < w_i`, R_i = sum of the weights of
+//   endpoints i..N. Rule i sees exactly R_i of every W = R_1 new flows and its own
+//   counter cycles with period R_i, so it takes exactly w_i of every W: an exact
+//   weighted round-robin. The last rule is unconditional.
+// random: the same chain with `numgen random`: P(i) = w_i / W.
+// source-hash: one anonymous verdict map `jhash … mod M seed S vmap { slot : goto ep-… }`
+//   filled from a Maglev table (maglev.ts), to per-endpoint chains.
+import type { Protocol, Scheduler } from "../../domain/model.ts";
+import type { IpFamily } from "./addresses.ts";
+import { maglevSize, maglevTable } from "./maglev.ts";
+
+/** Fixed jhash seed: the same on every gateway, so all pick the same slot for a flow. */
+export const SOURCE_HASH_SEED = 0x6c626173;
+
+/** A selectable endpoint of one family, with its resolved target port. */
+export interface Target {
+  readonly address: string;
+  readonly port: number;
+  readonly weight: number;
+  /** Chain used by source-hash to reach this endpoint. */
+  readonly chain: string;
+}
+
+/** Rules and extra chains that select an endpoint. */
+export interface Selection {
+  readonly rules: readonly string[];
+  readonly chains: ReadonlyArray<{ readonly name: string; readonly rules: readonly string[] }>;
+}
+
+function ipKeyword(family: IpFamily): "ip" | "ip6" {
+  return family === "v4" ? "ip" : "ip6";
+}
+
+/** `dnat ip to 192.0.2.11:8080` / `dnat ip6 to [2001:db8::11]:8080`. */
+export function dnatStatement(family: IpFamily, address: string, port: number): string {
+  return family === "v4" ? `dnat ip to ${address}:${port}` : `dnat ip6 to [${address}]:${port}`;
+}
+
+/**
+ * Affinity maps of a service chain, one per distinct endpoint target port
+ * (client address -> endpoint address). One map per port rather than a map to
+ * `address . port`: nft 1.0.6 aborts (netlink_linearize.c assertion) on a
+ * packet-path update whose data is `ipv6_addr . inet_service`.
+ */
+export type AffinityMaps = ReadonlyMap<number, string> | null;
+
+/** Records the chosen endpoint in the affinity map (first flow of a client). */
+function affinityUpdate(family: IpFamily, maps: AffinityMaps, t: Target): string {
+  const map = maps?.get(t.port);
+  return map === undefined ? "" : `update @${map} { ${ipKeyword(family)} saddr : ${t.address} } `;
+}
+
+/**
+ * The affinity hit rule of one map: a client found in it keeps its endpoint. The
+ * `update` only refreshes the timeout of the existing element (the kernel never
+ * overwrites the value of an existing element on update; the placeholder value
+ * would be stored only for a missing key, which the membership test rules out).
+ */
+export function affinityHitRule(
+  family: IpFamily,
+  protocol: Protocol,
+  map: string,
+  targetPort: number,
+): string {
+  const ip = ipKeyword(family);
+  const placeholder = family === "v4" ? "0.0.0.0" : "::";
+  return (
+    `${ip} saddr @${map} update @${map} { ${ip} saddr : ${placeholder} } ` +
+    `meta l4proto ${protocol} dnat ${ip} to ${ip} saddr map @${map} : ${targetPort}`
+  );
+}
+
+function endpointAction(family: IpFamily, maps: AffinityMaps, t: Target): string {
+  return `${affinityUpdate(family, maps, t)}${dnatStatement(family, t.address, t.port)}`;
+}
+
+/**
+ * Selection rules for `targets` (non-empty, sorted) with the given scheduler.
+ * `affinityMaps` names the service chain's affinity maps by target port, or null.
+ */
+export function selectionRules(
+  scheduler: Scheduler,
+  family: IpFamily,
+  protocol: Protocol,
+  targets: readonly Target[],
+  affinityMaps: AffinityMaps,
+): Selection {
+  const l4 = `meta l4proto ${protocol}`;
+  if (targets.length === 1) {
+    const only = targets[0] as Target;
+    return { rules: [`${l4} ${endpointAction(family, affinityMaps, only)}`], chains: [] };
+  }
+  if (scheduler === "source-hash") return sourceHash(family, protocol, targets, affinityMaps);
+  const gen = scheduler === "random" ? "random" : "inc";
+  let remaining = targets.reduce((sum, t) => sum + t.weight, 0);
+  const rules = targets.map((t, i) => {
+    const action = endpointAction(family, affinityMaps, t);
+    const cond = i === targets.length - 1 ? "" : `numgen ${gen} mod ${remaining} < ${t.weight} `;
+    remaining -= t.weight;
+    return `${l4} ${cond}${action}`;
+  });
+  return { rules, chains: [] };
+}
+
+function sourceHash(
+  family: IpFamily,
+  protocol: Protocol,
+  targets: readonly Target[],
+  affinityMaps: AffinityMaps,
+): Selection {
+  const size = maglevSize(targets.length);
+  const table = maglevTable(
+    targets.map((t) => ({ key: `${t.address}/${t.port}`, weight: t.weight })),
+    size,
+  );
+  const elements = table.map((index, slot) => `${slot} : goto ${(targets[index] as Target).chain}`);
+  const seed = `0x${SOURCE_HASH_SEED.toString(16).padStart(8, "0")}`;
+  const rule = `jhash ${ipKeyword(family)} saddr . th sport mod ${size} seed ${seed} vmap { ${elements.join(", ")} }`;
+  const chains = targets.map((t) => ({
+    name: t.chain,
+    rules: [`meta l4proto ${protocol} ${endpointAction(family, affinityMaps, t)}`],
+  }));
+  return { rules: [rule], chains };
+}

@@ -1,0 +1,109 @@
+// The sync engine against the in-memory fake: full, incremental, noop, failure
+// handling, serialization.
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import type { Inventory } from "../../../libs/domain/model.ts";
+import { NftError, isNftError } from "../../../libs/nft/errors.ts";
+import { FakeNft } from "../../../libs/nft/fake.ts";
+import { renderFull, type Transaction } from "../../../libs/nft/render/index.ts";
+import type { NftRunResult } from "../../../libs/nft/runner.ts";
+import { DEFAULT_GATEWAY_SETTINGS } from "../../../libs/nft/settings.ts";
+import { Syncer } from "../../../libs/nft/syncer.ts";
+import { inventory, service } from "./inventory-builder.ts";
+
+/** A fake that can be told to fail its next apply. */
+class FlakyFake extends FakeNft {
+  failNext = false;
+  calls = 0;
+  override applyTransaction(
+    tx: Transaction,
+    opts?: { readonly check?: boolean },
+  ): Promise<NftRunResult> {
+    this.calls++;
+    if (this.failNext) {
+      this.failNext = false;
+      return Promise.reject(new NftError("failed", "injected failure"));
+    }
+    return super.applyTransaction(tx, opts);
+  }
+}
+
+const A = inventory([service({ id: "a", endpoints: [{ address: "192.0.2.1" }] })]);
+const B = inventory([
+  service({ id: "a", endpoints: [{ address: "192.0.2.1" }, { address: "192.0.2.2" }] }),
+]);
+
+function freshDump(inv: Inventory): string {
+  const f = new FakeNft();
+  f.apply(renderFull(inv, DEFAULT_GATEWAY_SETTINGS).tx);
+  return f.dump();
+}
+
+test("syncer: full first, then incremental, then noop without any nft call", async () => {
+  const fake = new FlakyFake();
+  const syncer = new Syncer({
+    executor: fake,
+    settings: DEFAULT_GATEWAY_SETTINGS,
+    keepScript: true,
+  });
+  const first = await syncer.sync(A);
+  assert.equal(first.kind, "full");
+  assert.match(first.hash, /^sha256:[0-9a-f]{64}$/);
+  const second = await syncer.sync(B);
+  assert.equal(second.kind, "incremental");
+  assert.equal(second.operations, 3);
+  assert.equal(
+    second.script,
+    [
+      "flush chain inet lbaas svc-a-tcp-80-v4",
+      "add rule inet lbaas svc-a-tcp-80-v4 meta l4proto tcp numgen inc mod 2 < 1 dnat ip to 192.0.2.1:80",
+      "add rule inet lbaas svc-a-tcp-80-v4 meta l4proto tcp dnat ip to 192.0.2.2:80",
+      "",
+    ].join("\n"),
+  );
+  assert.equal(fake.dump(), freshDump(B));
+  const calls = fake.calls;
+  const same = await syncer.sync(B);
+  const equal = await syncer.sync(structuredClone(B));
+  assert.deepEqual([same.kind, equal.kind, fake.calls], ["noop", "noop", calls]);
+  assert.equal(equal.hash, second.hash);
+});
+
+test("syncer: equal states report equal hashes however they were reached", async () => {
+  const viaA = new Syncer({ executor: new FakeNft(), settings: DEFAULT_GATEWAY_SETTINGS });
+  await viaA.sync(A);
+  const h1 = (await viaA.sync(B)).hash;
+  const direct = new Syncer({ executor: new FakeNft(), settings: DEFAULT_GATEWAY_SETTINGS });
+  assert.equal((await direct.sync(B)).hash, h1);
+});
+
+test("syncer: a failure keeps the previous ruleset and makes the next sync full", async () => {
+  const fake = new FlakyFake();
+  const syncer = new Syncer({ executor: fake, settings: DEFAULT_GATEWAY_SETTINGS });
+  await syncer.sync(A);
+  fake.failNext = true;
+  await assert.rejects(syncer.sync(B), (err) => isNftError(err, "failed"));
+  assert.equal(fake.dump(), freshDump(A));
+  assert.equal((await syncer.sync(B)).kind, "full");
+  assert.equal(fake.dump(), freshDump(B));
+  assert.equal((await syncer.sync(A)).kind, "incremental");
+});
+
+test("syncer: concurrent syncs are applied one after the other, in call order", async () => {
+  const fake = new FlakyFake();
+  const syncer = new Syncer({ executor: fake, settings: DEFAULT_GATEWAY_SETTINGS });
+  const results = await Promise.all([syncer.sync(A), syncer.sync(B), syncer.sync(A)]);
+  assert.deepEqual(
+    results.map((r) => r.kind),
+    ["full", "incremental", "incremental"],
+  );
+  assert.equal(fake.dump(), freshDump(A));
+});
+
+test("syncer: repair before any sync does nothing; a requested full sync is full", async () => {
+  const syncer = new Syncer({ executor: new FakeNft(), settings: DEFAULT_GATEWAY_SETTINGS });
+  assert.equal(await syncer.repair(), null);
+  await syncer.sync(A);
+  syncer.requestFullSync();
+  assert.equal((await syncer.sync(A)).kind, "full");
+});
