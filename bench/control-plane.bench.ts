@@ -5,11 +5,11 @@
 // sequence, 1,024 in flight). Target: API ≥ 0.5× raw. Also p50/p99 of a single write.
 //
 // The control plane runs as its own process (bin/lbaas-control-plane.ts) so the load
-// generator does not share its event loop. Standalone: `node bench/control-plane.bench.ts`
-// prints JSON rows {bench, metric, value, unit, target?, pass?, baseline?, ratio?} on
-// stdout, or appends them as JSON lines to $BENCH_RESULT_FILE (bench/run.ts's format).
+// generator does not share its event loop. Run by `npm run bench` (bench/run.ts) or
+// alone: `node bench/control-plane.bench.ts` (rows on stdout as JSON, readable on
+// stderr). Rows are bench/result.ts's {bench, metric, value, unit, target?, pass?} plus
+// {baseline?, ratio?}. Needs no root: only a nats-server (or Docker) from the harness.
 import { spawn, type ChildProcess } from "node:child_process";
-import { appendFileSync } from "node:fs";
 import { Agent, request } from "node:http";
 import { createServer } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -21,14 +21,10 @@ import { ensureStreams } from "../libs/bus/streams.ts";
 import { encodeEvent } from "../libs/events/codec.ts";
 import type { LbEvent } from "../libs/events/event.ts";
 import { validateService } from "../libs/domain/validate.ts";
+import { report, type BenchRow } from "./result.ts";
 
-export interface Row {
-  readonly bench: string;
-  readonly metric: string;
-  readonly value: number;
-  readonly unit: string;
-  readonly target?: string;
-  readonly pass?: boolean;
+/** bench/run.ts's row, plus the raw figure a row is compared with. */
+export interface Row extends BenchRow {
   /** The raw figure this one is compared with, and value / baseline. */
   readonly baseline?: number;
   readonly ratio?: number;
@@ -325,17 +321,6 @@ export async function run(): Promise<Row[]> {
   }
 }
 
-/** Writes rows as bench/run.ts expects (JSON lines to $BENCH_RESULT_FILE) or to stdout. */
-function emit(rows: readonly Row[]): void {
-  for (const r of rows)
-    process.stderr.write(
-      `  ${r.metric}: ${r.value.toFixed(r.value >= 100 ? 0 : 2)} ${r.unit}${r.ratio !== undefined ? ` (${r.ratio.toFixed(2)}× raw)` : ""}${r.target ? ` [target ${r.target}: ${r.pass ? "met" : "MISSED"}]` : ""}\n`,
-    );
-  const file = process.env["BENCH_RESULT_FILE"];
-  if (file) appendFileSync(file, rows.map((r) => JSON.stringify(r) + "\n").join(""));
-  else process.stdout.write(JSON.stringify(rows, null, 2) + "\n");
-}
-
 if (import.meta.url === `file://${process.argv[1]}`) {
-  emit(await run());
+  report(await run());
 }
