@@ -17,7 +17,7 @@ import { fileURLToPath } from "node:url";
 import { connect, headers } from "@nats-io/transport-node";
 import { jetstream, jetstreamManager, type JetStreamClient } from "@nats-io/jetstream";
 import { startJetStream } from "../tests/harness/nats.ts";
-import { ensureStreams } from "../libs/bus/streams.ts";
+import { ensureStreams, wantedStreamConfigs } from "../libs/bus/streams.ts";
 import { encodeEvent } from "../libs/events/codec.ts";
 import type { LbEvent } from "../libs/events/event.ts";
 import { validateService } from "../libs/domain/validate.ts";
@@ -78,6 +78,10 @@ function rawEvents(n: number): Uint8Array[] {
   }
   return out;
 }
+
+/** The raw baseline's stream: LBAAS_EVENTS's configuration, other name and subjects
+ * (so the control plane's follower does not read the raw traffic). */
+const RAW_STREAM = "BENCH_RAW";
 
 /** Raw pipelined publishes: msgID, expected last subject sequence 0, stream name. */
 async function rawPublish(
@@ -234,33 +238,61 @@ export async function run(): Promise<Row[]> {
   let cp: ChildProcess | null = null;
   try {
     const js = jetstream(nc);
-    await ensureStreams(await jetstreamManager(nc));
+    const jsm = await jetstreamManager(nc);
+    await ensureStreams(jsm);
+    const events = wantedStreamConfigs()[0];
+    if (events === undefined) throw new Error("no events stream configuration");
+    await jsm.streams.add({ ...events, name: RAW_STREAM, subjects: ["bench.raw.>"] });
     const raw = rawEvents(2 * BULK_SERVICES);
     await rawPublish(js, raw.slice(0, 2_000), "warm"); // JIT and connection warm-up
-    const rawRate = await rawPublish(js, raw, "r");
-    const raw16 = await rawPublish(js, raw.slice(0, SINGLE_WRITES), "c", CONCURRENCY);
-
+    // The machine may be shared: each API figure is compared with raw figures
+    // measured right before and right after it (their mean).
     const started = await startControlPlaneProcess(
       server.url,
       server.connectOptions.user,
       server.connectOptions.pass,
     );
     cp = started.child;
+    const r16a = await rawPublish(js, raw.slice(0, SINGLE_WRITES), "c", CONCURRENCY);
+    const r1 = await rawPublish(js, raw, "r");
     const single = await singleWrites(started.url);
+    const r2 = await rawPublish(js, raw, "q");
+    const r16b = await rawPublish(js, raw.slice(0, SINGLE_WRITES), "d", CONCURRENCY);
     const doc = {
       services: Array.from({ length: BULK_SERVICES }, (_, i) => serviceBody("b", i, 2)),
     };
     const bulk = await bulkSync(started.url, doc);
+    const r3 = await rawPublish(js, raw, "s");
     const again = await bulkSync(started.url, doc);
-    const rawAfter = await rawPublish(js, raw, "q"); // the same server, later: is raw stable?
-    const baseline = (rawRate + rawAfter) / 2;
+    const raw16 = (r16a + r16b) / 2;
+    const baseline = (r1 + r2 + r3) / 3;
+    const singleBaseline = (r1 + r2) / 2;
+    const bulkBaseline = (r2 + r3) / 2;
     const bulkRate = bulk.events / bulk.seconds;
+    const singleRatio = single.eventsPerSecond / singleBaseline;
+    const bulkRatio = bulkRate / bulkBaseline;
     const rows: Row[] = [
       {
         bench: BENCH,
-        metric: `raw jetstream publish (${raw.length} events, ${WINDOW} in flight, msgID + expected seq; nats ${server.backend})`,
+        metric: `raw jetstream publish (${raw.length} events, ${WINDOW} in flight, msgID + expected seq, a stream configured like LBAAS_EVENTS; nats ${server.backend})`,
         value: baseline,
         unit: "events/s",
+      },
+      {
+        bench: BENCH,
+        metric: `api single writes (${SINGLE_WRITES} PUT /v1/services, concurrency ${CONCURRENCY})`,
+        value: single.eventsPerSecond,
+        unit: "events/s",
+      },
+      {
+        bench: BENCH,
+        metric: "api single writes / raw (pipelined raw, measured before and after)",
+        value: singleRatio,
+        unit: "× raw",
+        baseline: singleBaseline,
+        ratio: singleRatio,
+        target: "≥ 0.5",
+        pass: singleRatio >= 0.5,
       },
       {
         bench: BENCH,
@@ -270,21 +302,11 @@ export async function run(): Promise<Row[]> {
       },
       {
         bench: BENCH,
-        metric: `api single writes vs raw at ${CONCURRENCY} in flight`,
+        metric: `api single writes / raw at ${CONCURRENCY} in flight`,
         value: single.eventsPerSecond / raw16,
-        unit: "ratio",
+        unit: "× raw",
         baseline: raw16,
         ratio: single.eventsPerSecond / raw16,
-      },
-      {
-        bench: BENCH,
-        metric: `api single writes (${SINGLE_WRITES} PUT /v1/services, concurrency ${CONCURRENCY})`,
-        value: single.eventsPerSecond,
-        unit: "events/s",
-        baseline,
-        ratio: single.eventsPerSecond / baseline,
-        target: "≥ 0.5× raw",
-        pass: single.eventsPerSecond >= 0.5 * baseline,
       },
       { bench: BENCH, metric: "api single write latency p50", value: single.p50, unit: "ms" },
       { bench: BENCH, metric: "api single write latency p99", value: single.p99, unit: "ms" },
@@ -293,10 +315,16 @@ export async function run(): Promise<Row[]> {
         metric: `api bulk sync (${BULK_SERVICES} services × 2 endpoints = ${bulk.events} events)`,
         value: bulkRate,
         unit: "events/s",
-        baseline,
-        ratio: bulkRate / baseline,
-        target: "≥ 0.5× raw",
-        pass: bulkRate >= 0.5 * baseline,
+      },
+      {
+        bench: BENCH,
+        metric: "api bulk sync / raw (pipelined raw, measured before and after)",
+        value: bulkRatio,
+        unit: "× raw",
+        baseline: bulkBaseline,
+        ratio: bulkRatio,
+        target: "≥ 0.5",
+        pass: bulkRatio >= 0.5,
       },
       {
         bench: BENCH,
