@@ -17,7 +17,13 @@ export function canonicalJson(value: unknown): string {
   });
 }
 
-/** True when two specs (or nulls) are the same canonical value. */
+/**
+ * True when two specs (or nulls) are the same canonical value. Specs built by the
+ * same validators have the same key order, so plain JSON text settles most cases;
+ * the key-sorted comparison runs only when the texts differ.
+ */
 export function sameSpec(a: unknown, b: unknown): boolean {
-  return a === b || canonicalJson(a) === canonicalJson(b);
+  return (
+    a === b || JSON.stringify(a) === JSON.stringify(b) || canonicalJson(a) === canonicalJson(b)
+  );
 }

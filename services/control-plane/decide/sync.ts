@@ -14,8 +14,7 @@
 //   service creates, endpoints replacements, policy upserts; by id within each step.
 //   Freeing comes before claiming; between two events of a sync a gateway may still
 //   see an intermediate state (no multi-subject atomic append on nats-server 2.9).
-import { at, field, isRecord, ProblemList, quote } from "../../../libs/domain/input.ts";
-import { parseAddress } from "../../../libs/domain/ip.ts";
+import { at, field, isRecord, ProblemList } from "../../../libs/domain/input.ts";
 import type {
   AggregateKind,
   EndpointsSpec,
@@ -25,9 +24,9 @@ import type {
 } from "../../../libs/domain/model.ts";
 import { validateInventory } from "../../../libs/domain/validate.ts";
 import type { LbEvent } from "../../../libs/events/event.ts";
-import { resolveAutoVips } from "./auto-vips.ts";
+import { isAutoToken, resolveAutoVips } from "./auto-vips.ts";
+import { addressIndex, checkAgainstState, NO_POSITIONS, positionsOf } from "./sync-checks.ts";
 import { sameSpec } from "./canonical.ts";
-import { checkPools, checkVipClaims, type Replacing } from "./cross-check.ts";
 import { eventOf, type Allocation, type WriteContext } from "./decision.ts";
 import type { DecideConfig, DecisionState } from "./state.ts";
 
@@ -64,48 +63,11 @@ export type SyncPlan =
     }
   | { readonly outcome: "invalid"; readonly problems: readonly Problem[] };
 
-/** Where each service and VIP was in the raw document (for problem paths). */
-interface Positions {
-  readonly service: Map<string, number>;
-  readonly vips: Map<string, Map<string, number>>;
-  readonly endpoints: Map<string, Map<string, number>>;
-  readonly policy: Map<string, number>;
-}
-
-function addressIndex(list: unknown, key: string | null): Map<string, number> {
-  const out = new Map<string, number>();
-  if (!Array.isArray(list)) return out;
-  list.forEach((v: unknown, i) => {
-    const raw = key === null ? v : isRecord(v) ? field(v, key) : undefined;
-    const parsed = parseAddress(raw);
-    if (parsed.ok && !out.has(parsed.value.text)) out.set(parsed.value.text, i);
-  });
-  return out;
-}
-
-function positionsOf(doc: Record<string, unknown>): Positions {
-  const p: Positions = {
-    service: new Map(),
-    vips: new Map(),
-    endpoints: new Map(),
-    policy: new Map(),
-  };
-  const services = field(doc, "services");
-  if (Array.isArray(services))
-    services.forEach((s: unknown, i) => {
-      const id = isRecord(s) ? field(s, "id") : undefined;
-      if (typeof id !== "string" || p.service.has(id) || !isRecord(s)) return;
-      p.service.set(id, i);
-      p.vips.set(id, addressIndex(field(s, "vips"), null));
-      p.endpoints.set(id, addressIndex(field(s, "endpoints"), "address"));
-    });
-  const policies = field(doc, "policies");
-  if (Array.isArray(policies))
-    policies.forEach((x: unknown, i) => {
-      const id = isRecord(x) ? field(x, "id") : undefined;
-      if (typeof id === "string" && !p.policy.has(id)) p.policy.set(id, i);
-    });
-  return p;
+/** True when a raw service asks for an `auto` VIP (or uses the `vip` shorthand). */
+function hasAutoVip(s: unknown): boolean {
+  if (!isRecord(s)) return false;
+  const vips = field(s, "vips");
+  return Object.hasOwn(s, "vip") || (Array.isArray(vips) && vips.some(isAutoToken));
 }
 
 /** Replaces `auto` VIPs in every service of the raw document (see auto-vips.ts). */
@@ -116,7 +78,7 @@ function resolveDocument(
   problems: ProblemList,
 ): { doc: Record<string, unknown>; allocations: Allocation[] } {
   const services = field(doc, "services");
-  if (!Array.isArray(services)) return { doc, allocations: [] };
+  if (!Array.isArray(services) || !services.some(hasAutoVip)) return { doc, allocations: [] };
   // Addresses the document itself uses: never allocate one of them.
   const used = new Set<string>();
   for (const s of services) {
@@ -163,7 +125,6 @@ export function planSync(
   if (problems.count > 0 || resolved === null)
     return { outcome: "invalid", problems: problems.items };
   const desired = validated.value;
-  const pos = positionsOf(resolved.doc);
 
   const scope = new Set<string>(options.groups ?? []);
   for (const s of desired.services) scope.add(s.group);
@@ -182,46 +143,15 @@ export function planSync(
   }
   const pruned = new Set(prunedServices.map((s) => s.id));
   const replaced = (id: string): boolean => inDoc.has(id) || pruned.has(id);
-  const replacing: Replacing = { service: replaced, endpoints: replaced };
 
-  desired.services.forEach((spec, n) => {
-    const i = pos.service.get(spec.id) ?? n;
-    const path = at("services", i);
-    const live = state.service(spec.id)?.spec ?? null;
-    if (live !== null && live.group !== spec.group)
-      problems.add(
-        at(path, "group"),
-        `${quote(spec.group)} is not the group of service ${quote(spec.id)} (${quote(live.group)}); ` +
-          `a group cannot change: delete the service and create it again`,
-      );
-    const vipIndex = pos.vips.get(spec.id) ?? new Map<string, number>();
-    checkVipClaims(spec, vipIndex, path, state.claims, replacing, problems);
-    checkPools(spec, vipIndex, new Set(live?.vips ?? []), config.pools, path, problems);
-    const eps = desired.endpoints[n] as EndpointsSpec;
-    if (eps.endpoints.length > config.maxEndpointsPerService)
-      problems.add(
-        at(path, "endpoints"),
-        `has ${eps.endpoints.length} endpoints; at most ${config.maxEndpointsPerService} allowed (setting limits.endpointsPerService)`,
-      );
-    const epIndex = pos.endpoints.get(spec.id) ?? new Map<string, number>();
-    for (const e of eps.endpoints)
-      for (const owner of state.claims.servicesWithVip(e.address))
-        if (!replaced(owner))
-          problems.add(
-            at(at(at(path, "endpoints"), epIndex.get(e.address) ?? 0), "address"),
-            `${quote(e.address)} is a vip of service ${quote(owner)}`,
-          );
-  });
-  desired.policies.forEach((spec, n) => {
-    const live = state.policy(spec.id)?.spec ?? null;
-    if (live !== null && live.group !== spec.group)
-      problems.add(
-        at(at("policies", pos.policy.get(spec.id) ?? n), "group"),
-        `${quote(spec.group)} is not the group of policy ${quote(spec.id)} (${quote(live.group)}); ` +
-          `a group cannot change: delete the policy and create it again`,
-      );
-  });
-  if (problems.count > 0) return { outcome: "invalid", problems: problems.items };
+  // Paths need the input positions, which cost a parse of every address: find out
+  // first whether there is any problem, and compute them only then.
+  checkAgainstState(desired, NO_POSITIONS, state, config, replaced, problems);
+  if (problems.count > 0) {
+    const withPaths = new ProblemList();
+    checkAgainstState(desired, positionsOf(resolved.doc), state, config, replaced, withPaths);
+    return { outcome: "invalid", problems: withPaths.items };
+  }
 
   return {
     outcome: "plan",
