@@ -18,7 +18,6 @@
 //   of the next guarded write (see writer.ts).
 import type { JetStreamClient, JetStreamManager } from "@nats-io/jetstream";
 import type { Logger } from "pino";
-import { setTimeout as sleep } from "node:timers/promises";
 import type {
   AggregateKind,
   EndpointsSpec,
@@ -26,11 +25,12 @@ import type {
   ServiceSpec,
 } from "../../libs/domain/model.ts";
 import { applyEvent, initialState, type AggregateRecord } from "../../libs/domain/state.ts";
-import { EVENTS_STREAM, EVENTS_SUBJECTS } from "../../libs/bus/streams.ts";
-import { followFrom, lastSequence, type BusMessage, type Follower } from "../../libs/bus/read.ts";
+import type { BusMessage } from "../../libs/bus/read.ts";
+import { EventFollower } from "./event-follower.ts";
 import { decodeEvent } from "../../libs/events/codec.ts";
 import { parseSubject, subjectOf, type LbEvent } from "../../libs/events/event.ts";
 import { ClaimIndex } from "./decide/claims.ts";
+import { SequenceBook, type TentativeMark } from "./sequence-book.ts";
 import type { DecisionState } from "./decide/state.ts";
 
 type AnySpec = ServiceSpec | EndpointsSpec | PolicySpec;
@@ -59,24 +59,9 @@ export interface UndoEntry {
   readonly seq: number;
   readonly overlay: AnyRecord | undefined;
   readonly subject: string;
-  /** The subject's last sequence before this event: its expected last subject sequence. */
-  readonly subjectSeq: number;
-  /** The tentative subject sequence and group head before this event. */
-  readonly tentativeSubjectSeq: number | undefined;
   readonly group: string;
-  readonly tentativeHead: number | undefined;
-}
-
-/** Puts `previous` back under `key` if the map still holds this tentative `seq` there. */
-function restore(
-  map: Map<string, number>,
-  key: string,
-  seq: number,
-  previous: number | undefined,
-): void {
-  if (map.get(key) !== seq) return;
-  if (previous === undefined) map.delete(key);
-  else map.set(key, previous);
+  /** What the sequence book held before; `mark.subjectSeq` is the expected last subject sequence. */
+  readonly mark: TentativeMark;
 }
 
 /** Tentatively applied events (see View.applyTentative). */
@@ -91,28 +76,30 @@ export class View implements DecisionState {
   readonly claims = new ClaimIndex();
   /** Every event up to this sequence is reflected (fold or overlay). */
   position = 0;
-  /** The last sequence the follower delivered (decoded or not). */
-  followedSeq = 0;
-  /** True once the replay reached the head of the stream as of the start. */
-  ready = false;
   private readonly overlay = new Map<string, AnyRecord>();
-  // Sequences the stream confirmed (follower, acknowledged appends), and those of
-  // tentative appends, kept apart so a rollback never erases a confirmed value.
-  private readonly subjectSeqs = new Map<string, number>();
-  private readonly heads = new Map<string, number>();
-  private readonly tentativeSubjectSeqs = new Map<string, number>();
-  private readonly tentativeHeads = new Map<string, number>();
-  private readonly groupSeqs = new Map<string, number[]>();
-  private readonly waiters = new Set<{ seq: number; resolve: () => void }>();
+  private readonly sequences = new SequenceBook();
   /** Acknowledged events of this process not yet delivered by the follower. */
   private readonly known = new Map<number, LbEvent>();
   private readonly options: ViewOptions;
-  private follower: Follower | null = null;
-  private stopped = false;
-  private loop: Promise<void> | null = null;
+  private readonly reader: EventFollower;
 
   constructor(options: ViewOptions) {
     this.options = options;
+    this.reader = new EventFollower({ ...options, onMessage: (m) => this.onMessage(m) });
+  }
+
+  /** True once the replay reached the head of the stream as of the start. */
+  get ready(): boolean {
+    return this.reader.ready;
+  }
+
+  set ready(value: boolean) {
+    this.reader.ready = value;
+  }
+
+  /** The last sequence the follower delivered (decoded or not). */
+  get followedSeq(): number {
+    return this.reader.followedSeq;
   }
 
   /**
@@ -121,64 +108,31 @@ export class View implements DecisionState {
    * Failures: BusError from reading the head; later read failures are logged and the
    * follower restarts after the last delivered sequence.
    */
-  async start(): Promise<void> {
-    let head = 0;
-    // The head may be briefly unreadable while a cluster elects a stream leader.
-    for (let attempt = 1; ; attempt++) {
-      try {
-        head = await lastSequence(this.options.jsm, EVENTS_STREAM, EVENTS_SUBJECTS);
-        break;
-      } catch (err) {
-        if (attempt >= 20) throw err;
-        this.options.logger.warn({ err }, "reading the stream head failed; retrying");
-        await sleep(Math.min(250 * attempt, 2_000));
-      }
-    }
-    this.loop = this.followForever(head);
+  start(): Promise<void> {
+    return this.reader.start();
   }
 
   /** Resolves when the view is ready (see start). */
-  async whenReady(): Promise<void> {
-    while (!this.ready && !this.stopped) await sleep(10);
+  whenReady(): Promise<void> {
+    return this.reader.whenReady();
   }
 
   /** Stops following; idempotent. Pending waits are released. */
-  async stop(): Promise<void> {
-    this.stopped = true;
-    this.follower?.stop();
-    for (const w of this.waiters) w.resolve();
-    this.waiters.clear();
-    await this.loop;
+  stop(): Promise<void> {
+    return this.reader.stop();
   }
 
-  private async followForever(head: number): Promise<void> {
-    if (head === 0) this.ready = true;
-    const log = this.options.logger;
-    while (!this.stopped) {
-      this.follower = followFrom(
-        this.options.js,
-        EVENTS_STREAM,
-        EVENTS_SUBJECTS,
-        this.followedSeq + 1,
-      );
-      try {
-        for await (const m of this.follower) {
-          this.onMessage(m);
-          if (!this.ready && this.followedSeq >= head) {
-            this.ready = true;
-            log.info({ seq: this.followedSeq }, "view caught up with the event stream");
-          }
-        }
-      } catch (err) {
-        if (this.stopped) return;
-        log.error({ err, seq: this.followedSeq }, "following the event stream failed; retrying");
-        await sleep(1_000);
-      }
-    }
+  /** Resolves once the follower delivered `seq` (true) or after `timeoutMs` (false). */
+  waitFor(seq: number, timeoutMs = 10_000): Promise<boolean> {
+    return this.reader.waitFor(seq, timeoutMs);
+  }
+
+  /** Waits until every event written before the call is reflected; false on timeout. */
+  catchUp(timeoutMs = 10_000): Promise<boolean> {
+    return this.reader.catchUp(timeoutMs);
   }
 
   private onMessage(m: BusMessage): void {
-    this.followedSeq = m.seq;
     const subject = parseSubject(m.subject);
     let event: LbEvent | null = this.known.get(m.seq) ?? null;
     this.known.delete(m.seq);
@@ -200,28 +154,19 @@ export class View implements DecisionState {
       );
       this.options.onBadEvent?.(m.seq, err);
     }
-    this.subjectSeqs.set(m.subject, Math.max(this.subjectSeqs.get(m.subject) ?? 0, m.seq));
+    this.sequences.followed(m.subject, event?.meta.group ?? null, m.seq);
     if (event === null) {
       if (m.seq > this.fold.lastSeq) this.fold.lastSeq = m.seq;
     } else {
-      const { kind, id, group } = event.meta;
+      const { kind, id } = event.meta;
       const before = this.record(kind, id);
       applyEvent(this.fold, { seq: m.seq, event });
       const k = key(kind, id);
       const mine = this.overlay.get(k);
       if (mine !== undefined && mine.seq <= m.seq) this.overlay.delete(k);
       this.reindex(kind, before, this.record(kind, id));
-      this.heads.set(group, Math.max(this.heads.get(group) ?? 0, m.seq));
-      let seqs = this.groupSeqs.get(group);
-      if (seqs === undefined) this.groupSeqs.set(group, (seqs = []));
-      seqs.push(m.seq);
     }
     if (m.seq > this.position) this.position = m.seq;
-    for (const w of this.waiters)
-      if (this.followedSeq >= w.seq) {
-        this.waiters.delete(w);
-        w.resolve();
-      }
   }
 
   /**
@@ -236,6 +181,7 @@ export class View implements DecisionState {
       const { kind, id, group, version } = event.meta;
       const k = key(kind, id);
       const subject = subjectOf(kind, group, id);
+      const before = this.record(kind, id);
       undo.push({
         key: k,
         kind,
@@ -243,17 +189,12 @@ export class View implements DecisionState {
         seq,
         overlay: this.overlay.get(k),
         subject,
-        subjectSeq: this.subjectSeq(subject),
-        tentativeSubjectSeq: this.tentativeSubjectSeqs.get(subject),
         group,
-        tentativeHead: this.tentativeHeads.get(group),
+        mark: this.sequences.tentative(subject, group, seq),
       });
-      const before = this.record(kind, id);
       const spec = "spec" in event.body ? event.body.spec : null;
       this.overlay.set(k, { kind, id, group, version, seq, spec });
       this.reindex(kind, before, this.record(kind, id));
-      this.tentativeSubjectSeqs.set(subject, seq);
-      this.tentativeHeads.set(group, Math.max(this.tentativeHeads.get(group) ?? 0, seq));
       if (seq > this.position) this.position = seq;
     }
     return { undo, previousPosition };
@@ -273,8 +214,7 @@ export class View implements DecisionState {
         else this.overlay.set(u.key, u.overlay);
       }
       this.reindex(u.kind, before, this.record(u.kind, u.id));
-      restore(this.tentativeSubjectSeqs, u.subject, u.seq, u.tentativeSubjectSeq);
-      restore(this.tentativeHeads, u.group, u.seq, u.tentativeHead);
+      this.sequences.rollback(u.subject, u.group, u.seq, u.mark);
     }
     const kept = from === 0 ? t.previousPosition : (t.undo[from - 1]?.seq ?? t.previousPosition);
     this.position = Math.max(kept, this.followedSeq);
@@ -293,10 +233,7 @@ export class View implements DecisionState {
     for (const { event, seq } of events) {
       const { kind, group, id } = event.meta;
       const subject = subjectOf(kind, group, id);
-      this.subjectSeqs.set(subject, Math.max(this.subjectSeqs.get(subject) ?? 0, seq));
-      this.heads.set(group, Math.max(this.heads.get(group) ?? 0, seq));
-      if (this.tentativeSubjectSeqs.get(subject) === seq) this.tentativeSubjectSeqs.delete(subject);
-      if (this.tentativeHeads.get(group) === seq) this.tentativeHeads.delete(group);
+      this.sequences.confirmed(subject, group, seq);
       if (seq > this.followedSeq) this.known.set(seq, event);
     }
   }
@@ -365,60 +302,21 @@ export class View implements DecisionState {
 
   /** Stream sequence of the subject's last event as known here (0 = none). */
   subjectSeq(subject: string): number {
-    return Math.max(
-      this.subjectSeqs.get(subject) ?? 0,
-      this.tentativeSubjectSeqs.get(subject) ?? 0,
-    );
+    return this.sequences.subjectSeq(subject);
   }
 
   /** Highest event sequence of a group (0 = no event). */
   headOf(group: string): number {
-    return Math.max(this.heads.get(group) ?? 0, this.tentativeHeads.get(group) ?? 0);
+    return this.sequences.headOf(group);
   }
 
   /** Groups that have had events, sorted. */
   groups(): string[] {
-    return [...this.heads.keys()].sort();
+    return this.sequences.groups();
   }
 
   /** How many events of `group` the follower saw with a sequence above `seq`. */
   eventsAfter(group: string, seq: number): number {
-    const seqs = this.groupSeqs.get(group) ?? [];
-    let lo = 0;
-    let hi = seqs.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if ((seqs[mid] ?? 0) <= seq) lo = mid + 1;
-      else hi = mid;
-    }
-    return seqs.length - lo;
-  }
-
-  /**
-   * Resolves once the follower delivered `seq` (true) or after `timeoutMs` (false).
-   * Resolves at once when it already did, and with false when the view stops.
-   */
-  async waitFor(seq: number, timeoutMs = 10_000): Promise<boolean> {
-    if (this.followedSeq >= seq) return true;
-    let timer: NodeJS.Timeout | undefined;
-    const reached = await new Promise<boolean>((resolve) => {
-      const w = { seq, resolve: () => resolve(this.followedSeq >= seq) };
-      this.waiters.add(w);
-      timer = setTimeout(() => {
-        this.waiters.delete(w);
-        resolve(false);
-      }, timeoutMs);
-    });
-    clearTimeout(timer);
-    return reached;
-  }
-
-  /**
-   * Reads the stream's head and waits until the follower delivered it: afterwards the
-   * view reflects every event written before the call. False on timeout.
-   */
-  async catchUp(timeoutMs = 10_000): Promise<boolean> {
-    const head = await lastSequence(this.options.jsm, EVENTS_STREAM, EVENTS_SUBJECTS);
-    return this.waitFor(head, timeoutMs);
+    return this.sequences.eventsAfter(group, seq);
   }
 }

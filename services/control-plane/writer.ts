@@ -14,67 +14,16 @@
 import { randomUUID } from "node:crypto";
 import type { JetStreamClient } from "@nats-io/jetstream";
 import type { Logger } from "pino";
-import { isConflict } from "../../libs/bus/errors.ts";
-import type { AggregateKind, Problem } from "../../libs/domain/model.ts";
-import { parseSubject, type LbEvent } from "../../libs/events/event.ts";
+import type { LbEvent } from "../../libs/events/event.ts";
 import { decide, type Command, type DecideConfig, type WriteContext } from "./decide/decide.ts";
 import type { Allocation } from "./decide/decision.ts";
-import { planSync, type PlannedChange, type SyncOptions } from "./decide/sync.ts";
+import type { SyncOptions } from "./decide/sync.ts";
+import { runSync, type SyncJobContext } from "./sync-job.ts";
 import type { ControlPlaneMetrics } from "./metrics.ts";
-import { isStreamConflict, publishInOrder, type PublishOutcome } from "./publish.ts";
+import { publishInOrder, type PublishOutcome } from "./publish.ts";
+import { afterFailure } from "./retry.ts";
+import type { Refusal, Stamp, SyncOutcome, WriteOutcome } from "./write-outcome.ts";
 import type { Acknowledged, Tentative, View } from "./view.ts";
-
-/** Who writes, why, and which request: stamped on every event of a write. */
-export interface Stamp {
-  readonly actor: string;
-  readonly reason: string;
-  readonly correlationId: string;
-}
-
-export type Refusal =
-  | { readonly outcome: "invalid"; readonly problems: readonly Problem[] }
-  | {
-      readonly outcome: "version_conflict";
-      readonly kind: AggregateKind;
-      readonly id: string;
-      readonly currentVersion: number;
-    }
-  | { readonly outcome: "not_found"; readonly kind: AggregateKind; readonly id: string }
-  | { readonly outcome: "unavailable"; readonly message: string };
-
-/** A publish that failed after some events of the write were stored. */
-export interface Interrupted {
-  readonly outcome: "interrupted";
-  readonly message: string;
-  readonly published: readonly Acknowledged[];
-  /** The events that were not (or not certainly) stored, in order. */
-  readonly notPublished: readonly LbEvent[];
-}
-
-export type WriteOutcome =
-  | {
-      readonly outcome: "done";
-      readonly published: readonly Acknowledged[];
-      readonly allocations: readonly Allocation[];
-      /** `kind/id` of the aggregates this write created. */
-      readonly created: readonly string[];
-    }
-  | Refusal
-  | Interrupted;
-
-export type SyncOutcome =
-  | {
-      readonly outcome: "done";
-      /** Planned changes (for a dry run: what would be published). */
-      readonly changes: readonly PlannedChange[];
-      readonly published: readonly Acknowledged[];
-      readonly unchanged: Readonly<Record<AggregateKind, number>>;
-      readonly allocations: readonly Allocation[];
-      readonly scope: readonly string[];
-      readonly dryRun: boolean;
-    }
-  | Refusal
-  | (Interrupted & { readonly changes: readonly PlannedChange[] });
 
 export interface WriterOptions {
   readonly js: JetStreamClient;
@@ -121,6 +70,17 @@ export class Writer {
 
   private context(stamp: Stamp): WriteContext {
     return { now: Date.now(), ...stamp, newEventId: randomUUID };
+  }
+
+  private jobContext(): SyncJobContext {
+    return {
+      view: this.o.view,
+      config: this.o.config,
+      context: (stamp) => this.context(stamp),
+      notReady: () => this.notReady(),
+      publish: (t, events) => this.publish(t, events),
+      afterFailure: (error, attempt) => this.afterFailure(error, attempt),
+    };
   }
 
   private notReady(): Refusal | null {
@@ -181,7 +141,7 @@ export class Writer {
       },
       events.map((event, i) => ({
         event,
-        expectedLastSubjectSeq: tentative.undo[i]?.subjectSeq ?? 0,
+        expectedLastSubjectSeq: tentative.undo[i]?.mark.subjectSeq ?? 0,
       })),
     );
     let landed = 0;
@@ -197,39 +157,13 @@ export class Writer {
     return { out, landed };
   }
 
-  /**
-   * After a failed publish: catch the view up, and tell whether to decide again
-   * (another writer appended first and attempts are left) or give up with a refusal.
-   */
-  private async afterFailure(error: unknown, attempt: number): Promise<Refusal | "retry"> {
+  private afterFailure(error: unknown, attempt: number): Promise<Refusal | "retry"> {
     const { view, metrics, logger } = this.o;
-    const caughtUp = await view.catchUp().catch(() => false);
-    logger.debug(
-      { err: error, attempt, caughtUp, position: view.position },
-      "publish refused; caught up",
+    return afterFailure(
+      { view, metrics, logger, maxAttempts: this.o.maxAttempts ?? 5 },
+      error,
+      attempt,
     );
-    if (isStreamConflict(error)) {
-      metrics.conflicts.inc({ reason: "stream" });
-      const maxAttempts = this.o.maxAttempts ?? 5;
-      if (caughtUp && attempt < maxAttempts) return "retry";
-      const where = isConflict(error) ? parseSubject(error.subject) : null;
-      if (where !== null && isConflict(error))
-        return {
-          outcome: "version_conflict",
-          kind: where.kind,
-          id: where.id,
-          currentVersion: view.record(where.kind, where.id)?.version ?? error.currentVersion ?? 0,
-        };
-      return {
-        outcome: "unavailable",
-        message: `other writers kept appending first (${maxAttempts} attempts); retry`,
-      };
-    }
-    logger.error({ err: error }, "publishing failed");
-    return {
-      outcome: "unavailable",
-      message: error instanceof Error ? error.message : String(error),
-    };
   }
 
   /** Decides each job on top of the previous ones' tentative events, publishes them as one batch. */
@@ -351,7 +285,7 @@ export class Writer {
     return new Promise((resolve) => {
       const run = async (): Promise<void> => {
         try {
-          resolve(await this.runSync(doc, options, stamp));
+          resolve(await runSync(this.jobContext(), doc, options, stamp));
         } catch (err) {
           this.o.logger.error({ err }, "sync failed");
           resolve({ outcome: "unavailable", message: "internal error; see the server log" });
@@ -360,54 +294,5 @@ export class Writer {
       this.queue.push({ type: "sync", run });
       this.pump();
     });
-  }
-
-  private async runSync(
-    doc: unknown,
-    options: SyncOptions & { readonly dryRun: boolean },
-    stamp: Stamp,
-  ): Promise<SyncOutcome> {
-    const refused = this.notReady();
-    if (refused !== null) return refused;
-    const { view } = this.o;
-    const published: Acknowledged[] = [];
-    const changes: PlannedChange[] = [];
-    let unchanged: Record<AggregateKind, number> | null = null;
-    for (let attempt = 1; ; attempt++) {
-      const plan = planSync(doc, view, this.o.config, this.context(stamp), options);
-      if (plan.outcome === "invalid") return plan;
-      unchanged ??= { ...plan.unchanged };
-      const done = {
-        outcome: "done" as const,
-        unchanged,
-        allocations: plan.allocations,
-        scope: plan.scope,
-        dryRun: options.dryRun,
-      };
-      if (options.dryRun) return { ...done, changes: plan.changes, published: [] };
-      if (plan.changes.length === 0) return { ...done, changes, published };
-      const start = view.position;
-      const events = plan.changes.map((c) => c.event);
-      const tentative = view.applyTentative(
-        events.map((event, i) => ({ event, seq: start + i + 1 })),
-      );
-      const { out, landed } = await this.publish(tentative, events);
-      published.push(...out.published.slice(0, landed));
-      changes.push(...plan.changes.slice(0, landed));
-      if (landed === events.length) return { ...done, changes, published };
-      const next = await this.afterFailure(
-        out.failure?.error ?? new Error("acknowledged out of order"),
-        attempt,
-      );
-      if (next === "retry") continue;
-      const rest = plan.changes.slice(landed);
-      return {
-        outcome: "interrupted",
-        message: next.outcome === "unavailable" ? next.message : "another writer appended first",
-        published,
-        notPublished: rest.map((c) => c.event),
-        changes: [...changes, ...rest],
-      };
-    }
   }
 }

@@ -4,7 +4,7 @@
 import type { HttpResponse } from "../../../libs/http/router.ts";
 import { HttpError } from "../../../libs/http/router.ts";
 import type { Acknowledged } from "../view.ts";
-import type { Interrupted, Refusal } from "../writer.ts";
+import type { Interrupted, Refusal } from "../write-outcome.ts";
 import { etag } from "./request-meta.ts";
 
 /** One appended event as the API reports it. */

@@ -2,7 +2,7 @@
 // (X-Lbaas-Reason), which request (X-Correlation-Id, else the request id), the
 // version it expects (If-Match or ?expectedVersion=), and boolean query flags.
 import { HttpError, type HttpRequest } from "../../../libs/http/router.ts";
-import type { Stamp } from "../writer.ts";
+import type { Stamp } from "../write-outcome.ts";
 
 export const REASON_HEADER = "x-lbaas-reason";
 export const CORRELATION_HEADER = "x-correlation-id";

@@ -41,7 +41,8 @@ function upsert(id: string, version: number, vip = "203.0.113.10"): LbEvent {
 /** Feeds one stored event to the follower side of the view. */
 function deliver(v: View, seq: number, event: LbEvent, bytes = encodeEvent(event)): void {
   const { kind, group, id } = event.meta;
-  (v as unknown as { onMessage(m: unknown): void }).onMessage({
+  // What the follower does for each stored message (no server needed).
+  (v as unknown as { reader: { deliver(m: unknown): void } }).reader.deliver({
     seq,
     subject: subjectOf(kind, group, id),
     data: bytes,
@@ -61,7 +62,7 @@ test("a tentative write is visible at once; its rollback restores the previous s
   ]);
   assert.deepEqual([v.position, v.service("b")?.version, v.service("a")?.version], [3, 1, 2]);
   assert.deepEqual([...v.claims.ownersOf(KEY)], ["b"]);
-  assert.equal(t.undo[1]?.subjectSeq, 1, "expected last subject sequence of a's second event");
+  assert.equal(t.undo[1]?.mark.subjectSeq, 1, "expected last subject sequence of a's second event");
   v.rollback(t, 1); // b landed, a's update was refused
   assert.deepEqual([v.service("a")?.version, v.service("a")?.spec?.vips], [1, ["203.0.113.1"]]);
   assert.equal(v.subjectSeq(subjectOf("service", "default", "a")), 1);
