@@ -1,6 +1,18 @@
 #!/usr/bin/env node
 // The lbaas command line: a tiny dispatcher; each command lives in services/cli/.
 import { runApplyLocal, APPLY_LOCAL_USAGE } from "../services/cli/apply-local.ts";
+import {
+  AUDIT_USAGE,
+  DIFF_USAGE,
+  HISTORY_USAGE,
+  runAuditCommand,
+  runDiff,
+  runHistory,
+  runState,
+  runStatus,
+  STATE_USAGE,
+  STATUS_USAGE,
+} from "../services/cli/audit-commands.ts";
 import { EXIT_USAGE, type CliIo } from "../services/cli/io.ts";
 import { runRender, RENDER_USAGE } from "../services/cli/render.ts";
 
@@ -10,6 +22,11 @@ type Command = (argv: readonly string[], io: CliIo) => Promise<number>;
 const COMMANDS: Record<string, { run: Command; usage: string }> = {
   render: { run: runRender, usage: RENDER_USAGE },
   "apply-local": { run: runApplyLocal, usage: APPLY_LOCAL_USAGE },
+  history: { run: (argv, io) => runHistory(argv, io), usage: HISTORY_USAGE },
+  state: { run: (argv, io) => runState(argv, io), usage: STATE_USAGE },
+  diff: { run: (argv, io) => runDiff(argv, io), usage: DIFF_USAGE },
+  audit: { run: (argv, io) => runAuditCommand(argv, io), usage: AUDIT_USAGE },
+  status: { run: (argv, io) => runStatus(argv, io), usage: STATUS_USAGE },
 };
 
 const io: CliIo = {
