@@ -11,7 +11,7 @@ import { isDecodeError } from "../events/errors.ts";
 import { parseSubject, type EventType, type LbEvent } from "../events/event.ts";
 import { decodeEventUnvalidated } from "./fast-decode.ts";
 import { diffFields, type FieldChange } from "./field-diff.ts";
-import type { LogMessage } from "./log-message.ts";
+import { headline, type LogMessage } from "./log-message.ts";
 
 export type HistoryChange = "created" | "updated" | "deleted" | "unreadable";
 
@@ -60,10 +60,7 @@ function readEvent(m: LogMessage): { event: LbEvent | null; problems: string[] }
     return { event: decodeEvent(m.data, expected), problems: [] };
   } catch (err) {
     if (!isDecodeError(err)) throw err;
-    const why = [
-      `${err.code}: ${err.message.split("\n")[0] ?? ""}`,
-      ...err.problems.map(formatProblem),
-    ];
+    const why = [`${err.code}: ${headline(err)}`, ...err.problems.map(formatProblem)];
     if (err.code !== "invalid_event") return { event: null, problems: why };
     try {
       return { event: decodeEventUnvalidated(m.data, expected), problems: why };

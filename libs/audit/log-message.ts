@@ -12,3 +12,11 @@ export interface LogMessage {
   /** When the server stored it (millisecond precision). */
   readonly time: Date;
 }
+
+/**
+ * The headline of an error: its first line without the trailing ":" that
+ * introduces a problem list (DecodeError puts the problems on the next lines).
+ */
+export function headline(err: Error): string {
+  return (err.message.split("\n")[0] ?? "").replace(/:$/, "");
+}

@@ -13,7 +13,7 @@
 import { decodeHeartbeat, decodeReport } from "../events/status-codec.ts";
 import { isDecodeError } from "../events/errors.ts";
 import type { ApplyError, GatewayHeartbeat, GatewayReport } from "../events/status.ts";
-import type { LogMessage } from "./log-message.ts";
+import { headline, type LogMessage } from "./log-message.ts";
 
 /** Header naming the kind of a status message (`report` or `heartbeat`). */
 export const STATUS_TYPE_HEADER = "Lbaas-Status-Type";
@@ -129,7 +129,7 @@ export function statusAt(messages: Iterable<LogMessage>, at: number): StatusAt {
       undecodable.push({
         seq: m.seq,
         subject: m.subject,
-        message: err.message.split("\n")[0] ?? "",
+        message: headline(err),
       });
       continue;
     }

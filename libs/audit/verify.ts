@@ -26,7 +26,7 @@ import { decodeEvent } from "../events/codec.ts";
 import { isDecodeError } from "../events/errors.ts";
 import { isTombstone, parseSubject } from "../events/event.ts";
 import { readEnvelope } from "./fast-decode.ts";
-import type { LogMessage } from "./log-message.ts";
+import { headline, type LogMessage } from "./log-message.ts";
 
 export type FindingKind =
   | "sequence_gap"
@@ -137,7 +137,7 @@ export class StreamVerifier {
       applyEvent(this.state, { seq: m.seq, event });
     } catch (err) {
       if (!isDecodeError(err)) throw err;
-      const first = err.message.split("\n")[0] ?? "";
+      const first = headline(err);
       const kind: FindingKind =
         err.code === "bad_bytes"
           ? "undecodable"

@@ -16,6 +16,7 @@ import {
   type EventType,
   type LbEvent,
 } from "../../libs/events/event.ts";
+import { headline } from "../../libs/audit/log-message.ts";
 import { decodeEventUnvalidated } from "../../libs/audit/fast-decode.ts";
 import type { LogPoint } from "../../libs/audit/point.ts";
 import {
@@ -85,7 +86,7 @@ export function foldMessage(
     event = validate ? decodeEvent(m.data, expected) : decodeEventUnvalidated(m.data, expected);
   } catch (err) {
     if (!isDecodeError(err)) throw err;
-    const message = err.message.split("\n")[0] ?? "";
+    const message = headline(err);
     skipped.add({ seq: m.seq, subject: m.subject, code: err.code, message });
     return false;
   }

@@ -56,14 +56,13 @@ export function formatVerify(r: VerifyResult): string {
     .map(([k, n]) => `${k} ${n}`)
     .join(", ");
   lines.push(`FAIL: ${count(total)} finding(s): ${byKind}`, "");
-  lines.push(
-    columns(
-      ["SEQ", "KIND", "FINDING"],
-      r.findings.map((f) => [String(f.seq), f.kind, f.message.replace(/^seq \d+: /, "")]),
-    ),
-  );
-  for (const f of r.findings)
-    for (const p of f.problems.slice(0, 5)) lines.push(`  seq ${f.seq}: ${p.path}: ${p.message}`);
+  const width = Math.max(...r.findings.map((f) => String(f.seq).length));
+  for (const f of r.findings) {
+    const text = f.message.replace(/^seq \d+: /, "");
+    lines.push(`seq ${String(f.seq).padEnd(width)}  ${f.kind.padEnd(22)}  ${text}`);
+    for (const p of f.problems.slice(0, 5)) lines.push(`    ${p.path}: ${p.message}`);
+    if (f.problems.length > 5) lines.push(`    … and ${f.problems.length - 5} more`);
+  }
   if (r.findingsDropped > 0) lines.push(`… and ${count(r.findingsDropped)} more (not kept)`);
   return `${lines.join("\n")}\n`;
 }
