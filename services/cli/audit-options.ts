@@ -147,7 +147,17 @@ export function parseAuditOptions(
       ok: false,
       error: "--server and --nats: choose one source (the control plane or nats)",
     };
-  const natsTree = (tree["nats"] ?? {}) as Record<string, unknown>;
+  const natsTree = { ...((tree["nats"] ?? {}) as Record<string, unknown>) };
+  // `--nats a,b` (flags are not split by the settings loader; env values are).
+  if (Array.isArray(natsTree["servers"]))
+    natsTree["servers"] = natsTree["servers"].flatMap((s: unknown) =>
+      typeof s === "string"
+        ? s
+            .split(",")
+            .map((x) => x.trim())
+            .filter((x) => x !== "")
+        : [s],
+    );
   const useHttp =
     given(args, "server") ||
     (!given(args, "nats") &&

@@ -1,12 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import {
-  diffLines,
-  editScript,
-  formatUnified,
-  linesOf,
-} from "../../../libs/audit/line-diff.ts";
+import { diffLines, editScript, formatUnified, linesOf } from "../../../libs/audit/line-diff.ts";
 
 const unified = (a: string, b: string, context = 3): string =>
   formatUnified(diffLines(linesOf(a), linesOf(b), context), "a", "b");
@@ -54,8 +49,18 @@ test("line diff - golden unified output (as diff -u prints it)", () => {
 });
 
 test("line diff - a moved rule shows as one removal and one addition", () => {
-  const a = ["add table inet t", "add rule inet t c A", "add rule inet t c B", "add rule inet t c C"];
-  const b = ["add table inet t", "add rule inet t c B", "add rule inet t c C", "add rule inet t c A"];
+  const a = [
+    "add table inet t",
+    "add rule inet t c A",
+    "add rule inet t c B",
+    "add rule inet t c C",
+  ];
+  const b = [
+    "add table inet t",
+    "add rule inet t c B",
+    "add rule inet t c C",
+    "add rule inet t c A",
+  ];
   const d = diffLines(a, b, 0);
   assert.equal(d.added, 1);
   assert.equal(d.removed, 1);
