@@ -13,20 +13,14 @@ import {
   type FoldState,
   type WritableFoldState,
 } from "../../libs/domain/state.ts";
-import type { parseSubject } from "../../libs/events/event.ts";
 import { groupFilterOf } from "../../libs/events/event.ts";
 import { rulesetHash } from "../../libs/nft/hash.ts";
 import { isRenderError, renderFull, toScript, type Rendered } from "../../libs/nft/render/index.ts";
 import type { GatewaySettings } from "../../libs/nft/settings.ts";
 import { AuditError } from "./errors.ts";
 import { headOf, readLog, type AuditDeps, type ReadOptions } from "./event-log.ts";
-import {
-  finishState,
-  foldMessage,
-  replayState,
-  SkipList,
-  type PointState,
-} from "./replay-state.ts";
+import { foldMessage, SkipList, type SubjectCache } from "./fold-message.ts";
+import { finishState, replayState, type PointState } from "./replay-state.ts";
 import type { AggregateAt, DiffResult, PointInfo, RenderResult, StateResult } from "./results.ts";
 
 /** The filter subject for `group` (all groups when null); refuses a group that is not a dns label. */
@@ -161,7 +155,7 @@ export async function diffPoints(
   const head = await headOf(deps, EVENTS_STREAM, filter);
   const state = initialState();
   const skipped = new SkipList();
-  const subjects = new Map<string, ReturnType<typeof parseSubject>>();
+  const subjects: SubjectCache = new Map();
   const at: PrefixEnd[] = [from, to].map((point) => ({
     point,
     open: true,
@@ -182,7 +176,7 @@ export async function diffPoints(
     if (at.every((a) => !a.open)) return "stop";
     events++;
     lastTime = m.time;
-    foldMessage(state, m, skipped, subjects, false);
+    foldMessage(state, m, skipped, subjects, "scan");
     return undefined;
   });
   const points: PointState[] = [];

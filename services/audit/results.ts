@@ -7,7 +7,7 @@ import type { StatusAt } from "../../libs/audit/status-at.ts";
 import type { VerifyReport } from "../../libs/audit/verify.ts";
 import type { AggregateKind } from "../../libs/domain/model.ts";
 import type { Anomaly } from "../../libs/domain/state.ts";
-import type { SkippedEvent } from "./replay-state.ts";
+import type { SkippedEvent } from "./fold-message.ts";
 
 export type { FieldChange, History, ObjectChange, StatusAt, VerifyReport };
 
