@@ -17,15 +17,31 @@ export interface BusMessage {
 
 const NO_HEADERS: ReadonlyMap<string, string> = new Map();
 
-/** Converts a delivered JetStream message into a `BusMessage`. */
+/**
+ * Converts a delivered JetStream message into a `BusMessage`. Headers are parsed
+ * on first access only: parsing them costs more than everything else the client
+ * does per message (replay with two headers: ~55k msg/s parsed, ~100k+ lazy), and
+ * folds read the envelope from `data`.
+ */
 export function toBusMessage(m: JsMsg): BusMessage {
-  let headers = NO_HEADERS;
+  let headers: ReadonlyMap<string, string> | undefined;
+  return {
+    seq: m.seq,
+    subject: m.subject,
+    data: m.data,
+    time: m.time,
+    get headers(): ReadonlyMap<string, string> {
+      headers ??= headerMap(m);
+      return headers;
+    },
+  };
+}
+
+function headerMap(m: JsMsg): ReadonlyMap<string, string> {
   // `headers` is typed as always present but is undefined on messages sent without any.
   const h: MsgHdrs | undefined = m.headers;
-  if (h !== undefined) {
-    const map = new Map<string, string>();
-    for (const [name, values] of h) if (values[0] !== undefined) map.set(name, values[0]);
-    headers = map;
-  }
-  return { seq: m.seq, subject: m.subject, data: m.data, headers, time: m.time };
+  if (h === undefined) return NO_HEADERS;
+  const map = new Map<string, string>();
+  for (const [name, values] of h) if (values[0] !== undefined) map.set(name, values[0]);
+  return map;
 }

@@ -5,20 +5,22 @@
 // Why our own cursor: @nats-io/jetstream 3.4.0 recreates an ordered consumer
 // after a server restart but keeps the old pull's outstanding count, so its next
 // pull asks for too few messages and the stream stalls until two heartbeats are
-// missed (measured: 45 s). So whenever the client announces a `reset`, this
-// engine drops that consumer and opens a fresh one at cursor + 1: no gap, no
-// duplicate, no stall.
+// missed (measured: 45 s); and it never replaces a consumer whose cluster node
+// died (measured: stuck for 60 s and counting). So whenever the client announces
+// a `reset`, heartbeats go missing, or nothing at all arrives for 20 s while we
+// wait (read-watch.ts), this engine drops that consumer and opens a fresh one at
+// cursor + 1: no gap, no duplicate, no stall.
 //
 // nats-server 2.9.10 limits that shape it: one filter subject (no
 // `filter_subjects` arrays), no batch direct get, no `start_time` direct get.
-import { DeliverPolicy } from "@nats-io/jetstream";
-import type { Consumer, ConsumerMessages, JetStreamClient, JsMsg } from "@nats-io/jetstream";
-import type { OrderedConsumerOptions } from "@nats-io/jetstream";
-import { setTimeout as sleep } from "node:timers/promises";
-import { isJetStreamApiError, toBusError } from "./errors.ts";
+import type { ConsumerMessages, JetStreamClient, JsMsg } from "@nats-io/jetstream";
+import { toBusError } from "./errors.ts";
 import { toBusMessage } from "./message.ts";
 import type { BusMessage } from "./message.ts";
-import { idleWatch } from "./idle-watch.ts";
+import { openConsumer } from "./open-consumer.ts";
+import type { Start } from "./open-consumer.ts";
+import { watchRead } from "./read-watch.ts";
+import type { ReadWatch } from "./read-watch.ts";
 
 /**
  * Messages per pull request. Measured on one host (2.9.10, small messages):
@@ -33,8 +35,6 @@ const PULL = { max_messages: 2_000, expires: 10_000 };
 
 /** Per-message decision of a bounded read. */
 export type Verdict = "yield" | "yield_and_end" | "end";
-
-type Start = { readonly lastPerSubject: true } | { readonly startSeq: number };
 
 export interface OrderedReadPlan {
   readonly stream: string;
@@ -64,35 +64,36 @@ export async function* orderedRead(
   for (;;) {
     if (plan.signal?.aborted === true) return;
     const start: Start = cursor === 0 ? plan.start : { startSeq: cursor + 1 };
-    const consumer = await openConsumer(js, plan, start, what);
+    const consumer = await openConsumer(js, plan.stream, plan.filterSubject, start, plan);
     if (consumer === null) return; // aborted while retrying
     let restart = false;
     try {
       if (plan.bounded && (await consumer.info(true)).num_pending === 0) return;
       const messages = await consumer.consume(PULL);
       const stop = (): void => void messages.stop();
+      const replace = (): void => {
+        restart = true;
+        stop();
+      };
       plan.signal?.addEventListener("abort", stop, { once: true });
       // aborted while the consumer was being created (the listener came too late)
       if (plan.signal?.aborted) stop();
-      void watchResets(messages, () => {
-        restart = true;
-        stop();
-      });
-      const idle = plan.bounded ? idleWatch(consumer, stop) : null;
+      const watch = watchRead(consumer, plan.bounded, stop, replace);
+      void watchStatus(messages, watch, replace);
       try {
         for await (const m of messages) {
           if (restart) break; // messages of the dropped consumer: the next round resends them
-          idle?.received(m);
+          watch.received(m);
           const verdict = plan.decide?.(m) ?? "yield";
           if (verdict === "end") return;
           cursor = m.seq;
           yield toBusMessage(m);
           if (verdict === "yield_and_end" || (plan.bounded && m.info.pending === 0)) return;
-          idle?.waiting();
+          watch.waiting();
         }
       } finally {
         plan.signal?.removeEventListener("abort", stop);
-        idle?.close();
+        watch.close();
         stop();
       }
     } catch (err) {
@@ -106,57 +107,26 @@ export async function* orderedRead(
 }
 
 /**
- * Creates the ordered consumer. An endless read retries transient failures (no
- * answer in time, no responders, "jetstream temporarily unavailable" while a
- * cluster elects a leader) with a growing delay up to 5 s until it works or the
- * signal aborts (then null); a bounded read fails at once.
+ * Feeds heartbeats to the watch, and calls `replace` once when the consumer
+ * needs replacing: the client announces it is recreating it (`reset`), or two
+ * heartbeats were missed (a consumer on a cluster node that died behind a
+ * healthy connection: the client's info requests time out rather than say "not
+ * found", so it never recreates it).
  */
-async function openConsumer(
-  js: JetStreamClient,
-  plan: OrderedReadPlan,
-  start: Start,
-  what: string,
-): Promise<Consumer | null> {
-  for (let delay = 250; ; delay = Math.min(delay * 2, 5_000)) {
-    try {
-      return await js.consumers.get(plan.stream, consumerOptions(plan.filterSubject, start));
-    } catch (err) {
-      const e = toBusError(err, "read_failed", what);
-      const transient =
-        e.code === "timeout" ||
-        (e.code === "no_stream" && !isJetStreamApiError(err, 10059)) ||
-        isJetStreamApiError(err, 10008);
-      if (plan.bounded || !transient) throw e;
-    }
-    if (isAborted(plan.signal)) return null;
-    await sleep(delay, undefined, plan.signal ? { signal: plan.signal } : {}).catch(() => null);
-    if (isAborted(plan.signal)) return null;
-  }
-}
-
-function isAborted(signal: AbortSignal | undefined): boolean {
-  return signal?.aborted === true;
-}
-
-/** Calls `onReset` once when the client announces it is recreating the consumer. */
-async function watchResets(messages: ConsumerMessages, onReset: () => void): Promise<void> {
+async function watchStatus(
+  messages: ConsumerMessages,
+  watch: ReadWatch,
+  replace: () => void,
+): Promise<void> {
   try {
     for await (const s of messages.status()) {
-      if (s.type === "reset") {
-        onReset();
+      if (s.type === "heartbeat") watch.heartbeat();
+      if (s.type === "reset" || s.type === "heartbeats_missed") {
+        replace();
         return;
       }
     }
   } catch {
     // the status stream ends with the messages; nothing to do
   }
-}
-
-function consumerOptions(filterSubject: string, start: Start): Partial<OrderedConsumerOptions> {
-  // A string, never an array: filter_subjects arrays need 2.10.
-  const options: Partial<OrderedConsumerOptions> = { filter_subjects: filterSubject };
-  if ("lastPerSubject" in start) options.deliver_policy = DeliverPolicy.LastPerSubject;
-  else if (start.startSeq <= 1) options.deliver_policy = DeliverPolicy.All;
-  else options.opt_start_seq = start.startSeq;
-  return options;
 }

@@ -14,15 +14,7 @@
 // process dies without cleaning up (setpriv --pdeathsig).
 import { spawn, spawnSync } from "node:child_process";
 import type { ChildProcess } from "node:child_process";
-import {
-  existsSync,
-  mkdtempSync,
-  openSync,
-  closeSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-} from "node:fs";
+import * as fs from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -51,7 +43,7 @@ const liveContainers = new Set<string>();
 function cleanUpNow(): void {
   for (const child of liveChildren) child.kill("SIGKILL");
   for (const id of liveContainers) spawnSync("docker", ["rm", "-f", id], { stdio: "ignore" });
-  for (const dir of liveDirs) rmSync(dir, { recursive: true, force: true });
+  for (const dir of liveDirs) fs.rmSync(dir, { recursive: true, force: true });
 }
 process.once("exit", cleanUpNow);
 for (const signal of ["SIGINT", "SIGTERM"] as const)
@@ -67,7 +59,7 @@ for (const signal of ["SIGINT", "SIGTERM"] as const)
  */
 export function makeTempDir(prefix: string): string {
   sweepOnce();
-  const dir = mkdtempSync(join(tmpdir(), `${prefix}-${process.pid}-`));
+  const dir = fs.mkdtempSync(join(tmpdir(), `${prefix}-${process.pid}-`));
   liveDirs.add(dir);
   return dir;
 }
@@ -76,10 +68,10 @@ let swept = false;
 function sweepOnce(): void {
   if (swept) return;
   swept = true;
-  for (const name of readdirSync(tmpdir())) {
+  for (const name of fs.readdirSync(tmpdir())) {
     const owner = /^lbaas-nats(?:-cluster)?-(\d+)-/.exec(name)?.[1];
     if (owner !== undefined && !isRunning(Number(owner)))
-      rmSync(join(tmpdir(), name), { recursive: true, force: true });
+      fs.rmSync(join(tmpdir(), name), { recursive: true, force: true });
   }
 }
 
@@ -93,7 +85,7 @@ function isRunning(pid: number): boolean {
 }
 
 export function removeDir(dir: string): void {
-  rmSync(dir, { recursive: true, force: true });
+  fs.rmSync(dir, { recursive: true, force: true });
   liveDirs.delete(dir);
 }
 
@@ -115,11 +107,13 @@ export async function spawnNatsServer(
   dir: string,
   logName = "nats-server.log",
 ): Promise<NatsProcess> {
-  const log = openSync(join(dir, logName), "a");
-  const pdeath = existsSync("/usr/bin/setpriv") ? ["/usr/bin/setpriv", "--pdeathsig", "KILL"] : [];
+  const log = fs.openSync(join(dir, logName), "a");
+  const pdeath = fs.existsSync("/usr/bin/setpriv")
+    ? ["/usr/bin/setpriv", "--pdeathsig", "KILL"]
+    : [];
   const argv = [...pdeath, "nats-server", ...args, "--ports_file_dir", dir];
   const child = spawn(argv[0] as string, argv.slice(1), { stdio: ["ignore", log, log] });
-  closeSync(log);
+  fs.closeSync(log);
   liveChildren.add(child);
   child.once("exit", () => liveChildren.delete(child));
   const portsFile = join(dir, `nats-server_${child.pid}.ports`);
@@ -131,13 +125,13 @@ export async function spawnNatsServer(
     await sleep(25);
   }
   child.kill("SIGKILL");
-  const tail = readFileSync(join(dir, logName), "utf8").split("\n").slice(-15).join("\n");
+  const tail = fs.readFileSync(join(dir, logName), "utf8").split("\n").slice(-15).join("\n");
   throw new Error(`nats-server ${args.join(" ")} did not start:\n${tail}`);
 }
 
 function readClientUrl(portsFile: string): string | null {
   try {
-    const ports = JSON.parse(readFileSync(portsFile, "utf8")) as { nats?: string[] };
+    const ports = JSON.parse(fs.readFileSync(portsFile, "utf8")) as { nats?: string[] };
     return ports.nats?.[0] ?? null;
   } catch {
     return null; // not written yet, or half written
@@ -156,7 +150,7 @@ export async function stopNatsProcess(child: ChildProcess, hard = false): Promis
 
 /** Removes this tree's ports files so that a restarted server's file is the only one. */
 export function clearPortsFiles(dir: string): void {
-  for (const f of readdirSync(dir)) if (f.endsWith(".ports")) rmSync(join(dir, f));
+  for (const f of fs.readdirSync(dir)) if (f.endsWith(".ports")) fs.rmSync(join(dir, f));
 }
 
 function say(line: string): void {
@@ -166,10 +160,13 @@ function say(line: string): void {
 let dockerUnusable: string | null = null;
 
 /**
- * Starts a JetStream server (see the file comment for the backend choice) and
- * prints which backend it used. Call `stop()` in the test's `after`.
+ * Starts a JetStream server (see the file comment for the backend choice;
+ * `opts.backend` overrides LBAAS_TEST_NATS_BACKEND) and prints which backend it
+ * used. Call `stop()` in the test's `after`.
  */
-export async function startJetStream(): Promise<JetStreamServer> {
+export async function startJetStream(
+  opts: { backend?: "process" | "testcontainers" } = {},
+): Promise<JetStreamServer> {
   const external = process.env["LBAAS_TEST_NATS_URL"];
   if (external !== undefined && external !== "") {
     say(`backend external: ${external} (LBAAS_TEST_NATS_URL)`);
@@ -181,7 +178,7 @@ export async function startJetStream(): Promise<JetStreamServer> {
       stop: () => Promise.resolve(),
     };
   }
-  const forced = process.env["LBAAS_TEST_NATS_BACKEND"] ?? "";
+  const forced = opts.backend ?? process.env["LBAAS_TEST_NATS_BACKEND"] ?? "";
   if (forced !== "process" && dockerUnusable === null) {
     try {
       return await startContainer();
@@ -210,18 +207,24 @@ async function startContainer(): Promise<JetStreamServer> {
   say(
     `backend testcontainers: ${NATS_IMAGE} at ${url} (container ${container.getId().slice(0, 12)})`,
   );
+  // NatsContainer always starts the server with `--user test --pass test`.
+  const connectOptions = { servers, user: opts.user ?? "", pass: opts.pass ?? "" };
   let stopped = false;
   return {
     backend: "testcontainers",
     url,
-    // NatsContainer always starts the server with `--user test --pass test`.
-    connectOptions: {
-      servers,
-      ...(opts.user !== undefined ? { user: opts.user } : {}),
-      ...(opts.pass !== undefined ? { pass: opts.pass } : {}),
-    },
+    connectOptions,
     restart: async ({ hard = false } = {}) => {
-      await container.restart({ timeout: hard ? 0 : 10 });
+      // Not container.restart(): its wait for "Server is ready" in the logs since
+      // the restart misses the line now and then (1 in ~18 restarts here) and
+      // then hangs for 120 s. Restart through the runtime client, then wait
+      // until JetStream answers on the (fixed) port.
+      const { getContainerRuntimeClient } = await import("testcontainers");
+      const client = await getContainerRuntimeClient();
+      await client.container.restart(client.container.getById(container.getId()), {
+        timeout: hard ? 0 : 10,
+      });
+      await waitForJetStream(connectOptions);
     },
     stop: async () => {
       if (stopped) return;
@@ -259,6 +262,27 @@ async function startProcess(whyNotDocker: string | null): Promise<JetStreamServe
       removeDir(dir);
     },
   };
+}
+
+/** Polls until a JetStream account info request succeeds (30 s). */
+async function waitForJetStream(options: JetStreamServer["connectOptions"]): Promise<void> {
+  const { connect } = await import("@nats-io/transport-node");
+  const { jetstreamManager } = await import("@nats-io/jetstream");
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    try {
+      const nc = await connect({ ...options, reconnect: false, timeout: 1_000 });
+      try {
+        await (await jetstreamManager(nc, { timeout: 1_000 })).getAccountInfo();
+        return;
+      } finally {
+        await nc.close();
+      }
+    } catch (err) {
+      if (Date.now() > deadline) throw new Error(`nats-server not back after 30 s: ${String(err)}`);
+      await sleep(100);
+    }
+  }
 }
 
 /** A TCP port that was free a moment ago (the kernel's choice for port 0). */
