@@ -77,12 +77,63 @@ function fail(
   return { ok: false, code, message };
 }
 
+/** A read position in one message; one instance is reused by every scan (no allocation). */
+class Cursor {
+  data: Uint8Array = new Uint8Array();
+  pos = 0;
+  end = 0;
+
+  /** A varint at `pos` as a number (exact up to 2^53); -1 when truncated or over 10 bytes. */
+  varint(): number {
+    let result = 0;
+    let scale = 1;
+    for (let i = 0; i < 10 && this.pos < this.end; i++) {
+      const b = this.data[this.pos++] as number;
+      result += (b & 0x7f) * scale;
+      if (b < 0x80) return result;
+      scale *= 128;
+    }
+    return -1;
+  }
+
+  /**
+   * Skips the fields of a group up to an end tag (any field number: protobufjs does
+   * not check it either); false when the bytes run out first.
+   */
+  skipGroup(): boolean {
+    while (this.pos < this.end) {
+      const tag = this.varint();
+      if (tag < 0) return false;
+      const wire = tag & 7;
+      if (wire === 4) return true;
+      if (wire === 0) {
+        if (this.varint() < 0) return false;
+      } else if (wire === 2) {
+        const len = this.varint();
+        if (len < 0) return false;
+        this.pos += len;
+      } else if (wire === 1) this.pos += 8;
+      else if (wire === 5) this.pos += 4;
+      else if (wire === 3) {
+        if (!this.skipGroup()) return false;
+      } else return false;
+      if (this.pos > this.end) return false;
+    }
+    return false;
+  }
+}
+
+const cursor = new Cursor();
+
 /**
  * Scans event bytes read from `target`'s subject. Never throws: every refusal is
  * a result with the codec's error code. Empty bytes are `bad_bytes`.
  */
 export function scanEvent(data: Uint8Array, target: ScanTarget): ScanResult {
-  let pos = 0;
+  const c = cursor;
+  c.data = data;
+  c.pos = 0;
+  c.end = data.length;
   const end = data.length;
   let kind = 0;
   let version = 0;
@@ -90,67 +141,32 @@ export function scanEvent(data: Uint8Array, target: ScanTarget): ScanResult {
   let idOk = false;
   let groupOk = false;
   let body = 99;
-  // Reads a varint at `pos` as a number (exact up to 2^53); -1 when truncated or longer than 10 bytes.
-  const varint = (): number => {
-    let result = 0;
-    let scale = 1;
-    for (let i = 0; i < 10 && pos < end; i++) {
-      const b = data[pos++] as number;
-      result += (b & 0x7f) * scale;
-      if (b < 0x80) return result;
-      scale *= 128;
-    }
-    return -1;
-  };
-  // Skips the fields of a group up to an end tag (any field number: protobufjs does
-  // not check it either); false when bytes run out first.
-  const skipGroup = (): boolean => {
-    while (pos < end) {
-      const tag = varint();
-      if (tag < 0) return false;
-      const wire = tag & 7;
-      if (wire === 4) return true;
-      if (wire === 0) {
-        if (varint() < 0) return false;
-      } else if (wire === 2) {
-        const len = varint();
-        if (len < 0) return false;
-        pos += len;
-      } else if (wire === 1) pos += 8;
-      else if (wire === 5) pos += 4;
-      else if (wire === 3) {
-        if (!skipGroup()) return false;
-      } else return false;
-      if (pos > end) return false;
-    }
-    return false;
-  };
   if (end === 0) return fail("bad_bytes", "event: no bytes");
-  while (pos < end) {
-    const tag = varint();
+  while (c.pos < end) {
+    const tag = c.varint();
     if (tag < 0) return fail("bad_bytes", "event: truncated tag");
     const field = Math.floor(tag / 8);
     const wire = tag & 7;
     if (wire === 0) {
-      const v = varint();
+      const v = c.varint();
       if (v < 0) return fail("bad_bytes", "event: truncated varint");
       if (field === 2) kind = v;
       else if (field === 5) version = v;
       else if (field === 6) schema = v;
     } else if (wire === 2) {
-      const len = varint();
-      if (len < 0 || pos + len > end) return fail("bad_bytes", "event: truncated field");
-      if (field === 3) idOk = sameBytes(data, pos, pos + len, target.idBytes);
-      else if (field === 4) groupOk = sameBytes(data, pos, pos + len, target.groupBytes);
+      const len = c.varint();
+      if (len < 0 || c.pos + len > end) return fail("bad_bytes", "event: truncated field");
+      if (field === 3) idOk = sameBytes(data, c.pos, c.pos + len, target.idBytes);
+      else if (field === 4) groupOk = sameBytes(data, c.pos, c.pos + len, target.groupBytes);
       else if (field >= 16 && field <= 21) body = Math.min(body, field);
-      pos += len;
-    } else if (wire === 1) pos += 8;
-    else if (wire === 5) pos += 4;
+      c.pos += len;
+    } else if (wire === 1) c.pos += 8;
+    else if (wire === 5) c.pos += 4;
     else if (wire === 3) {
       // A (deprecated) group: protobufjs skips it as an unknown field, so do we.
-      if (!skipGroup()) return fail("bad_bytes", "event: unterminated group");
+      if (!c.skipGroup()) return fail("bad_bytes", "event: unterminated group");
     } else return fail("bad_bytes", `event: invalid wire type ${wire}`);
-    if (pos > end) return fail("bad_bytes", "event: truncated field");
+    if (c.pos > end) return fail("bad_bytes", "event: truncated field");
     if (field === 0) return fail("bad_bytes", "event: field number 0");
   }
   if (schema < OLDEST_SCHEMA_VERSION || schema > CURRENT_SCHEMA_VERSION)
