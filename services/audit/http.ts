@@ -91,16 +91,23 @@ function httpErrorOf(err: unknown): unknown {
   return err;
 }
 
+/** One audit route: what the control plane's route table needs (all are GET, no body). */
+export interface AuditRoute {
+  readonly method: "GET";
+  readonly pattern: string;
+  readonly handler: (req: HttpRequest) => Promise<HttpResponse>;
+}
+
 /**
- * Registers the audit routes on `router`, answering from JetStream through `deps`
- * (or from `queries`, for tests). Handlers never write anything.
+ * The audit routes, answering from JetStream through `deps` (or from `queries`, for
+ * tests), for a route table; `registerAuditRoutes` puts them on a Router. Handlers
+ * never write anything.
  */
-export function registerAuditRoutes(
-  router: Router,
+export function auditRoutes(
   deps: AuditDeps,
   options: AuditRouteOptions = {},
   queries: AuditQueries = jetStreamAuditQueries(deps),
-): Router {
+): AuditRoute[] {
   const max = options.maxConcurrent ?? 1;
   const retryAfter = String(options.retryAfterSeconds ?? 5);
   let running = 0;
@@ -127,27 +134,22 @@ export function registerAuditRoutes(
         running--;
       }
     };
-  router.on(
-    "GET",
-    "/v1/audit/history/:kind/:id",
-    guarded((req) => queries.history(req.params["kind"] ?? "", req.params["id"] ?? "")),
-  );
-  router.on(
-    "GET",
-    "/v1/audit/state",
-    guarded((req) => queries.state(pointParam(req.query, "at"), groupParam(req.query))),
-  );
-  router.on(
-    "GET",
-    "/v1/audit/render",
-    guarded((req) =>
+  const route = (pattern: string, answer: (req: HttpRequest) => Promise<unknown>): AuditRoute => ({
+    method: "GET",
+    pattern,
+    handler: guarded(answer),
+  });
+  return [
+    route("/v1/audit/history/:kind/:id", (req) =>
+      queries.history(req.params["kind"] ?? "", req.params["id"] ?? ""),
+    ),
+    route("/v1/audit/state", (req) =>
+      queries.state(pointParam(req.query, "at"), groupParam(req.query)),
+    ),
+    route("/v1/audit/render", (req) =>
       queries.render(pointParam(req.query, "at"), groupParam(req.query), settingsParams(req.query)),
     ),
-  );
-  router.on(
-    "GET",
-    "/v1/audit/diff",
-    guarded((req) =>
+    route("/v1/audit/diff", (req) =>
       queries.diff(
         pointParam(req.query, "from"),
         pointParam(req.query, "to"),
@@ -155,21 +157,23 @@ export function registerAuditRoutes(
         settingsParams(req.query),
       ),
     ),
-  );
-  router.on(
-    "GET",
-    "/v1/audit/verify",
-    guarded(() => queries.verify()),
-  );
-  router.on(
-    "GET",
-    "/v1/audit/status",
-    guarded((req) => {
+    route("/v1/audit/verify", () => queries.verify()),
+    route("/v1/audit/status", async (req) => {
       const at = pointParam(req.query, "at");
       if ("seq" in at)
         throw bad("at", `${formatPoint(at)} is a sequence; status takes a time (rfc 3339)`);
       return queries.status(at.time);
     }),
-  );
+  ];
+}
+
+/** Registers `auditRoutes(deps, options, queries)` on `router` and returns it. */
+export function registerAuditRoutes(
+  router: Router,
+  deps: AuditDeps,
+  options: AuditRouteOptions = {},
+  queries: AuditQueries = jetStreamAuditQueries(deps),
+): Router {
+  for (const r of auditRoutes(deps, options, queries)) router.on(r.method, r.pattern, r.handler);
   return router;
 }
