@@ -33,11 +33,44 @@ export function aggregateOf(kind: string, id: string): { kind: AggregateKind; id
   return { kind: k, id };
 }
 
+/** The messages of one subject filter up to its head, in order. */
+async function collect(
+  deps: AuditDeps,
+  filter: string,
+  head: number,
+  opts: ReadOptions,
+): Promise<LogMessage[]> {
+  const messages: LogMessage[] = [];
+  await readLog(deps, EVENTS_STREAM, filter, { toSeq: head }, "history", opts, (m) => {
+    messages.push(m);
+  });
+  return messages;
+}
+
+/** True when the events' versions (as read from the bytes) run 1, 2, … without a hole. */
+function complete(history: History): boolean {
+  let expected = 1;
+  for (const e of history.entries) {
+    if (e.version !== expected) return false;
+    expected++;
+  }
+  return true;
+}
+
 /**
- * Every event of aggregate {kind, id}, in every group it ever lived in: one replay
- * with the wildcard filter `lbaas.evt.*.<kind>.<id>` (JetStream filters on the
- * server, so only this aggregate's messages travel). Throws AuditError
- * `invalid_argument` for a bad kind or id, `not_found` when it has no event.
+ * Every event of aggregate {kind, id}, in every group it ever lived in.
+ *
+ * The group is not known from a bare id. A wildcard filter `lbaas.evt.*.<kind>.<id>`
+ * finds every group, but nats-server 2.9.10 answers it by scanning the whole stream
+ * (measured: 0.9-2.7 s over 1M events) while a literal subject uses its index
+ * (~85 ms). So: the last message of the wildcard (one indexed request) names the
+ * current subject; its literal replay is the whole history when its versions run
+ * 1..N without a hole (versions belong to {kind, id} and continue across groups, so
+ * events in another group would leave one). Otherwise (the aggregate moved groups,
+ * or a real gap) the wildcard replay reads everything.
+ *
+ * Throws AuditError `invalid_argument` for a bad kind or id, `not_found` when it
+ * has no event.
  */
 export async function historyOf(
   deps: AuditDeps,
@@ -46,18 +79,19 @@ export async function historyOf(
   opts: ReadOptions = {},
 ): Promise<History> {
   const agg = aggregateOf(kind, id);
-  const filter = `${EVENT_SUBJECT_PREFIX}.*.${agg.kind}.${agg.id}`;
-  const head = await headOf(deps, EVENTS_STREAM, filter);
+  const wildcard = `${EVENT_SUBJECT_PREFIX}.*.${agg.kind}.${agg.id}`;
+  const head = await headOf(deps, EVENTS_STREAM, wildcard);
   if (head === 0)
     throw new AuditError(
       "not_found",
       `${agg.kind} ${JSON.stringify(agg.id)} has no event in the log`,
     );
-  const messages: LogMessage[] = [];
-  await readLog(deps, EVENTS_STREAM, filter, { toSeq: head }, "history", opts, (m) => {
-    messages.push(m);
-  });
-  return buildHistory(agg.kind, agg.id, messages);
+  const last = await deps.jsm.streams.getMessage(EVENTS_STREAM, { seq: head });
+  if (last !== null) {
+    const literal = buildHistory(agg.kind, agg.id, await collect(deps, last.subject, head, opts));
+    if (complete(literal)) return literal;
+  }
+  return buildHistory(agg.kind, agg.id, await collect(deps, wildcard, head, opts));
 }
 
 /**

@@ -3,7 +3,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { parseAuditOptions } from "../../../services/cli/audit-options.ts";
-import { progressLine } from "../../../services/cli/audit-progress.ts";
+import { progressLine, terminalProgress } from "../../../services/cli/audit-progress.ts";
+import { ProgressMeter } from "../../../services/audit/progress.ts";
 import { pointParam, settingsParams } from "../../../services/audit/http.ts";
 import { DEFAULT_GATEWAY_SETTINGS } from "../../../libs/nft/settings.ts";
 import { HttpError } from "../../../libs/http/router.ts";
@@ -112,4 +113,23 @@ test("progress line - rate and time left", () => {
     }),
     "replay 1,000/200,000 events  1,000 ev/s  ~3 min 19 s left",
   );
+});
+
+test("progress - drawn in place on a terminal, erased at the end", () => {
+  const out: string[] = [];
+  const meter = new ProgressMeter(
+    "replay",
+    4096,
+    terminalProgress((t) => void out.push(t)),
+    0,
+  );
+  for (let i = 0; i < 2048; i++) meter.tick();
+  meter.finish();
+  assert.equal(out.length, 3); // after 1,024 and 2,048 messages, then the end
+  assert.match(out[0] ?? "", /^\r\x1b\[Kreplay 1,024\/4,096 events {2}[\d,]+ ev\/s/);
+  assert.equal(out[2], "\r\x1b[K");
+  const silent = new ProgressMeter("replay", 10, undefined);
+  for (let i = 0; i < 5000; i++) silent.tick();
+  silent.finish();
+  assert.equal(silent.count, 5000);
 });
