@@ -4,7 +4,10 @@
 // Reported: the first (cold, JIT not warm) render and the median of the next
 // runs; heap retained by the rendered result and the peak heap during a render.
 // The baselines' render times are shown for context (their script generators
-// are bench code, not tuned).
+// are bench code, not tuned). CPU time (all threads, so garbage collection
+// included) is reported beside wall time: on a shared machine it moves much
+// less than wall time with the load, which is reported too.
+import { loadavg } from "node:os";
 import { renderFull, toScript } from "../libs/nft/render/index.ts";
 import { DEFAULT_GATEWAY_SETTINGS } from "../libs/nft/settings.ts";
 import { syntheticInventory } from "../libs/nft/synthetic.ts";
@@ -23,17 +26,25 @@ function heapNow(): number {
   return process.memoryUsage().heapUsed;
 }
 
-function timeRender(): { renderMs: number; printMs: number; bytes: number } {
+function cpuMs(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+}
+
+function timeRender(): { renderMs: number; printMs: number; cpuMs: number; bytes: number } {
+  const c0 = cpuMs();
   const t0 = performance.now();
   const rendered = renderFull(inventory, DEFAULT_GATEWAY_SETTINGS);
   const t1 = performance.now();
   const script = toScript(rendered.tx);
   const t2 = performance.now();
-  return { renderMs: t1 - t0, printMs: t2 - t1, bytes: script.length };
+  return { renderMs: t1 - t0, printMs: t2 - t1, cpuMs: cpuMs() - c0, bytes: script.length };
 }
 
+const loadBefore = loadavg()[0] ?? NaN;
 const cold = timeRender();
 const warm = Array.from({ length: runs }, timeRender);
+const loadAfter = loadavg()[0] ?? NaN;
 const total = median(warm.map((w) => w.renderMs + w.printMs));
 
 // Heap: what a kept result costs (the syncer keeps the ruleset as its shadow
@@ -69,6 +80,18 @@ const rows: BenchRow[] = [
     unit: "ms",
   },
   { bench, metric: "  of which toScript", value: median(warm.map((w) => w.printMs)), unit: "ms" },
+  {
+    bench,
+    metric: `renderFull + toScript, CPU time all threads (median of ${runs})`,
+    value: median(warm.map((w) => w.cpuMs)),
+    unit: "ms",
+  },
+  {
+    bench,
+    metric: `1-min load average before..after (${loadBefore.toFixed(1)}..${loadAfter.toFixed(1)})`,
+    value: Math.max(loadBefore, loadAfter),
+    unit: "load",
+  },
   { bench, metric: "script size", value: mib(scriptLength), unit: "MiB" },
   {
     bench,

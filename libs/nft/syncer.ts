@@ -3,15 +3,24 @@
 // incremental, computed against the shadow copy of what was last committed, never
 // by listing the kernel. Unchanged input makes no nft call at all. Calls are
 // serialized: a sync waits for the previous one.
+//
+// The shadow copy is a RenderState (render/render-state.ts): the fragment of every
+// service and policy with the specs it came from. An incremental sync re-renders
+// only the objects that changed and diffs only their fragments, so its cost is
+// proportional to the change (render + diff + hash ~1 ms for one service of
+// 10,000); the whole-ruleset render and diff remain as the reference and as the
+// path that reports invalid input. The hash is updated per unit (hash.ts).
 import type { Inventory } from "../domain/model.ts";
 import { checkDrift, type DriftReport } from "./drift.ts";
-import { rulesetHash } from "./hash.ts";
-import { renderFull, renderIncremental, type Rendered } from "./render/index.ts";
+import { RulesetHasher } from "./hash.ts";
+import { replaceTables } from "./render/full.ts";
+import { renderIncremental } from "./render/index.ts";
 import type { Ruleset } from "./render/model.ts";
+import { RenderState, type RenderPlan } from "./render/render-state.ts";
 import { toScript } from "./render/script.ts";
+import type { Transaction } from "./render/transaction.ts";
 import type { NftExecutor } from "./runner.ts";
 import type { GatewaySettings } from "./settings.ts";
-
 export interface SyncResult {
   readonly kind: "full" | "incremental" | "noop";
   /** Render + nft time in milliseconds. */
@@ -33,10 +42,18 @@ export interface SyncerOptions {
   readonly keepScript?: boolean;
 }
 
+/** A rendered sync, and how to make it the committed state once nft accepted it. */
+interface PendingSync {
+  readonly kind: "full" | "incremental";
+  readonly tx: Transaction;
+  readonly commit: () => void;
+}
+
 /** Keeps the shadow copy and turns desired states into nft transactions. */
 export class Syncer {
   private readonly options: SyncerOptions;
-  private committed: Ruleset | null = null;
+  private state: RenderState | null = null;
+  private hasher: RulesetHasher | null = null;
   private committedHash = "";
   private lastInventory: Inventory | null = null;
   private needFull = true;
@@ -48,7 +65,7 @@ export class Syncer {
 
   /** The ruleset the kernel holds according to the last successful sync, or null. */
   get committedRuleset(): Ruleset | null {
-    return this.committed;
+    return this.state?.ruleset() ?? null;
   }
 
   /** Forces the next sync to be full (e.g. after the tables were touched by hand). */
@@ -71,8 +88,8 @@ export class Syncer {
   /** Lists the owned tables and compares them with the committed ruleset. */
   async checkDrift(): Promise<DriftReport> {
     await this.queue;
-    if (this.committed === null) return { clean: true, differences: [], durationMs: 0 };
-    return checkDrift(this.options.executor, this.committed);
+    if (this.state === null) return { clean: true, differences: [], durationMs: 0 };
+    return checkDrift(this.options.executor, this.state.ruleset());
   }
 
   /** Repairs drift: a full sync of the last inventory (no-op before the first sync). */
@@ -85,42 +102,83 @@ export class Syncer {
 
   private async syncNow(inventory: Inventory): Promise<SyncResult> {
     const started = performance.now();
-    const { settings } = this.options;
-    if (!this.needFull && this.committed !== null && inventory === this.lastInventory)
+    if (!this.needFull && this.state !== null && inventory === this.lastInventory)
       return this.noop(started);
-    let rendered: Rendered;
+    let pending: PendingSync;
     try {
-      rendered =
-        this.needFull || this.committed === null
-          ? renderFull(inventory, settings, this.committed)
-          : renderIncremental(this.committed, inventory, settings);
+      pending = this.render(inventory);
     } catch (err) {
       this.needFull = true;
       throw err;
     }
-    if (rendered.kind === "incremental" && rendered.tx.length === 0) {
+    if (pending.kind === "incremental" && pending.tx.length === 0) {
+      pending.commit();
       this.lastInventory = inventory;
-      this.committed = rendered.ruleset;
       return this.noop(started);
     }
     let applyMs: number;
     try {
-      applyMs = (await this.options.executor.applyTransaction(rendered.tx)).durationMs;
+      applyMs = (await this.options.executor.applyTransaction(pending.tx)).durationMs;
     } catch (err) {
       this.needFull = true;
       throw err;
     }
-    this.committed = rendered.ruleset;
-    this.committedHash = rulesetHash(rendered.ruleset);
+    pending.commit();
+    this.committedHash = (this.hasher as RulesetHasher).digest();
     this.lastInventory = inventory;
     this.needFull = false;
     return {
-      kind: rendered.kind,
+      kind: pending.kind,
       durationMs: performance.now() - started,
       applyMs,
       hash: this.committedHash,
-      operations: rendered.tx.length,
-      ...(this.options.keepScript === true ? { script: toScript(rendered.tx) } : {}),
+      operations: pending.tx.length,
+      ...(this.options.keepScript === true ? { script: toScript(pending.tx) } : {}),
+    };
+  }
+
+  /** Renders the sync to `inventory`: full, the fast incremental path, or the reference one. */
+  private render(inventory: Inventory): PendingSync {
+    const { settings } = this.options;
+    const state = this.state;
+    if (this.needFull || state === null) {
+      const built = RenderState.build(inventory, settings);
+      return {
+        kind: "full",
+        tx: replaceTables(built.ruleset, state?.tableNames() ?? []),
+        commit: () => {
+          this.state = built.state;
+          this.hasher = RulesetHasher.of(built.ruleset);
+        },
+      };
+    }
+    let plan: RenderPlan | null;
+    try {
+      plan = state.plan(inventory);
+    } catch {
+      plan = null; // the reference path below reports the problem
+    }
+    if (plan !== null) {
+      const planned = plan;
+      return {
+        kind: "incremental",
+        tx: planned.tx,
+        commit: () => {
+          planned.commit();
+          this.hasher?.replace(planned.delta.before, planned.delta.after);
+        },
+      };
+    }
+    // The reference path: whole render, whole diff. Only invalid input (which it
+    // reports as a RenderError) should get here.
+    const rendered = renderIncremental(state.ruleset(), inventory, settings);
+    return {
+      kind: rendered.kind,
+      tx: rendered.tx,
+      commit: () => {
+        this.state = RenderState.build(inventory, settings).state;
+        this.hasher = RulesetHasher.of(rendered.ruleset);
+      },
     };
   }
 

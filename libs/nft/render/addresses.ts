@@ -6,13 +6,42 @@
 /** Address family tag used in names and rule shapes. */
 export type IpFamily = "v4" | "v6";
 
-const OCTET = "(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])";
-/** Canonical dotted quad: four octets 0-255 without leading zeros. */
-const CANONICAL_V4 = new RegExp(`^${OCTET}\\.${OCTET}\\.${OCTET}\\.${OCTET}$`);
+/**
+ * The value (0 to 2^32-1) of a canonical dotted quad (four octets 0-255, no
+ * leading zeros), or -1 when `text` is not one. A hand-written scan: the
+ * renderer checks ~50,000 addresses at 10,000 services, and the equivalent
+ * regular expression cost ~2 % of a render.
+ */
+export function canonicalV4Value(text: string): number {
+  const len = text.length;
+  if (len < 7 || len > 15) return -1;
+  let value = 0;
+  let i = 0;
+  for (let octet = 0; octet < 4; octet++) {
+    if (octet > 0) {
+      if (text.charCodeAt(i) !== 46) return -1; // "."
+      i++;
+    }
+    const start = i;
+    let n = 0;
+    while (i < len && i - start < 4) {
+      const c = text.charCodeAt(i) - 48;
+      if (c < 0 || c > 9) break;
+      n = n * 10 + c;
+      i++;
+    }
+    const digits = i - start;
+    if (digits === 0 || digits > 3 || n > 255) return -1;
+    if (digits > 1 && text.charCodeAt(start) === 48) return -1; // leading zero
+    value = value * 256 + n;
+  }
+  return i === len ? value : -1;
+}
 
 /** Parses a dotted-quad IPv4 address; null when it is not one (leading zeros refused). */
 export function parseIPv4(text: string): number[] | null {
-  return CANONICAL_V4.test(text) ? text.split(".").map(Number) : null;
+  const v = canonicalV4Value(text);
+  return v < 0 ? null : [v >>> 24, (v >>> 16) & 255, (v >>> 8) & 255, v & 255];
 }
 
 /** Parses an IPv6 address (any valid spelling) into 8 16-bit groups; null when invalid. */
@@ -159,7 +188,7 @@ function isCanonicalHexV6(text: string): boolean {
 
 /** The family of a canonical address literal, or null when `text` is not canonical. */
 export function canonicalFamily(text: string): IpFamily | null {
-  if (CANONICAL_V4.test(text)) return "v4";
+  if (canonicalV4Value(text) >= 0) return "v4";
   if (!text.includes(":")) return null;
   if (!text.includes(".")) return isCanonicalHexV6(text) ? "v6" : null;
   const v6 = parseIPv6(text);
@@ -189,6 +218,8 @@ export function canonicalCidrFamily(text: string): IpFamily | null {
   const width = family === "v4" ? 32 : 128;
   const len = Number(lenText);
   if (len > width) return null;
+  // IPv4 without bigint: the host part is the value modulo 2^(32 - len).
+  if (family === "v4") return canonicalV4Value(addr) % 2 ** (32 - len) === 0 ? family : null;
   const hostMask = (1n << BigInt(width - len)) - 1n;
   return (addressBits(addr) & hostMask) === 0n ? family : null;
 }

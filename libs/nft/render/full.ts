@@ -1,6 +1,6 @@
 // Full sync: atomic replacement of every owned table in one transaction.
 import type { Ruleset, SetModel, TableModel } from "./model.ts";
-import type { NftObject, Operation, SetObject } from "./transaction.ts";
+import type { Operation, SetObject } from "./transaction.ts";
 
 /** The set/map object of a model (no elements). */
 export function setObject(table: string, s: SetModel): SetObject {
@@ -20,18 +20,32 @@ export function setObject(table: string, s: SetModel): SetObject {
 /** Operations that create `table` from nothing: chains, sets, rules, elements. */
 export function createTableOps(table: TableModel): Operation[] {
   const ops: Operation[] = [];
-  const add = (object: NftObject): number => ops.push({ verb: "add", object });
-  add({ kind: "table", family: "inet", name: table.name });
+  pushCreateTableOps(ops, table);
+  return ops;
+}
+
+/** Appends the operations of {@link createTableOps} to `ops`. */
+function pushCreateTableOps(ops: Operation[], table: TableModel): void {
+  const name = table.name;
+  ops.push({ verb: "add", object: { kind: "table", family: "inet", name } });
   for (const c of table.chains.values())
-    add({ kind: "chain", family: "inet", table: table.name, name: c.name, base: c.base });
-  for (const s of table.sets.values()) add(setObject(table.name, s));
+    ops.push({
+      verb: "add",
+      object: { kind: "chain", family: "inet", table: name, name: c.name, base: c.base },
+    });
+  for (const s of table.sets.values()) ops.push({ verb: "add", object: setObject(name, s) });
   for (const c of table.chains.values())
     for (const rule of c.rules)
-      add({ kind: "rule", family: "inet", table: table.name, chain: c.name, rule });
+      ops.push({
+        verb: "add",
+        object: { kind: "rule", family: "inet", table: name, chain: c.name, rule },
+      });
   for (const s of table.sets.values())
     for (const [key, value] of s.elements)
-      add({ kind: "element", family: "inet", table: table.name, set: s.name, key, value });
-  return ops;
+      ops.push({
+        verb: "add",
+        object: { kind: "element", family: "inet", table: name, set: s.name, key, value },
+      });
 }
 
 /**
@@ -43,13 +57,21 @@ export function createTableOps(table: TableModel): Operation[] {
  * Established flows keep their NAT bindings (they live in conntrack).
  */
 export function fullTransaction(next: Ruleset, previous: Ruleset | null = null): Operation[] {
+  return replaceTables(next, previous?.tables.map((t) => t.name) ?? []);
+}
+
+/**
+ * {@link fullTransaction} given only the names of the previously owned tables
+ * (the syncer knows them without assembling the previous ruleset).
+ */
+export function replaceTables(next: Ruleset, previousTables: readonly string[]): Operation[] {
   const ops: Operation[] = [];
   const names = new Set(next.tables.map((t) => t.name));
-  const stale = (previous?.tables ?? []).filter((t) => !names.has(t.name)).map((t) => t.name);
+  const stale = previousTables.filter((name) => !names.has(name));
   for (const name of [...stale, ...names]) {
     ops.push({ verb: "add", object: { kind: "table", family: "inet", name } });
     ops.push({ verb: "delete", object: { kind: "table", family: "inet", name } });
   }
-  for (const table of next.tables) ops.push(...createTableOps(table));
+  for (const table of next.tables) pushCreateTableOps(ops, table);
   return ops;
 }

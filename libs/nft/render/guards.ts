@@ -35,6 +35,15 @@ export function guardName(name: string, path: Where): string {
   return name;
 }
 
+/**
+ * {@link guardName} for a generated chain or set name; the error path (`chain
+ * NAME`) is built only on failure (no closure per name on the hot path).
+ */
+export function guardObjectName(kind: "chain" | "set", name: string): string {
+  if (NAME_RE.test(name) && name.length <= NAME_MAX && !NFT_KEYWORDS.has(name)) return name;
+  return guardName(name, `${kind} ${String(name)}`);
+}
+
 /** Checks a DNS label (service, policy id) used inside generated names. */
 export function guardLabel(label: string, path: Where): string {
   if (typeof label !== "string" || !/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/.test(label))

@@ -8,7 +8,7 @@ import type { Ruleset } from "./model.ts";
 import type { Transaction } from "./transaction.ts";
 
 export { buildRuleset } from "./build.ts";
-export { policyRules } from "./filter.ts";
+export { policyRules } from "./policy-fragment.ts";
 export { diffRuleset } from "./diff.ts";
 export { fullTransaction } from "./full.ts";
 export { toScript } from "./script.ts";

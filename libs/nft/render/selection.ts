@@ -24,10 +24,10 @@ export interface Target {
   readonly chain: string;
 }
 
-/** Rules and extra chains that select an endpoint. */
-export interface Selection {
-  readonly rules: readonly string[];
-  readonly chains: ReadonlyArray<{ readonly name: string; readonly rules: readonly string[] }>;
+/** A chain that selection rules jump to (source-hash endpoint chains). */
+export interface EndpointChain {
+  readonly name: string;
+  readonly rules: string[];
 }
 
 function ipKeyword(family: IpFamily): "ip" | "ip6" {
@@ -74,12 +74,31 @@ export function affinityHitRule(
 }
 
 function endpointAction(family: IpFamily, maps: AffinityMaps, t: Target): string {
-  return `${affinityUpdate(family, maps, t)}${dnatStatement(family, t.address, t.port)}`;
+  const dnat = dnatStatement(family, t.address, t.port);
+  return maps === null ? dnat : affinityUpdate(family, maps, t) + dnat;
 }
 
+/** `meta l4proto <protocol>` (and the numgen heads) without building them for every rule. */
+const L4: Record<Protocol, string> = {
+  tcp: "meta l4proto tcp",
+  udp: "meta l4proto udp",
+  sctp: "meta l4proto sctp",
+};
+const INC: Record<Protocol, string> = {
+  tcp: "meta l4proto tcp numgen inc mod ",
+  udp: "meta l4proto udp numgen inc mod ",
+  sctp: "meta l4proto sctp numgen inc mod ",
+};
+const RANDOM: Record<Protocol, string> = {
+  tcp: "meta l4proto tcp numgen random mod ",
+  udp: "meta l4proto udp numgen random mod ",
+  sctp: "meta l4proto sctp numgen random mod ",
+};
+
 /**
- * Selection rules for `targets` (non-empty, sorted) with the given scheduler.
- * `affinityMaps` names the service chain's affinity maps by target port, or null.
+ * The selection rules for `targets` (non-empty, sorted) with the given
+ * scheduler, in an array of exactly their number. `affinityMaps` names the
+ * service chain's affinity maps by target port, or null.
  */
 export function selectionRules(
   scheduler: Scheduler,
@@ -87,30 +106,40 @@ export function selectionRules(
   protocol: Protocol,
   targets: readonly Target[],
   affinityMaps: AffinityMaps,
-): Selection {
-  const l4 = `meta l4proto ${protocol}`;
-  if (targets.length === 1) {
-    const only = targets[0] as Target;
-    return { rules: [`${l4} ${endpointAction(family, affinityMaps, only)}`], chains: [] };
+): string[] {
+  const last = targets.length - 1;
+  if (last > 0 && scheduler === "source-hash") return [sourceHashRule(family, targets)];
+  const rules = new Array<string>(targets.length);
+  if (last > 0) {
+    const head = scheduler === "random" ? RANDOM[protocol] : INC[protocol];
+    let remaining = 0;
+    for (const t of targets) remaining += t.weight;
+    for (let i = 0; i < last; i++) {
+      const t = targets[i] as Target;
+      rules[i] = `${head}${remaining} < ${t.weight} ${endpointAction(family, affinityMaps, t)}`;
+      remaining -= t.weight;
+    }
   }
-  if (scheduler === "source-hash") return sourceHash(family, protocol, targets, affinityMaps);
-  const gen = scheduler === "random" ? "random" : "inc";
-  let remaining = targets.reduce((sum, t) => sum + t.weight, 0);
-  const rules = targets.map((t, i) => {
-    const action = endpointAction(family, affinityMaps, t);
-    const cond = i === targets.length - 1 ? "" : `numgen ${gen} mod ${remaining} < ${t.weight} `;
-    remaining -= t.weight;
-    return `${l4} ${cond}${action}`;
-  });
-  return { rules, chains: [] };
+  rules[last] = `${L4[protocol]} ${endpointAction(family, affinityMaps, targets[last] as Target)}`;
+  return rules;
 }
 
-function sourceHash(
+/** The chains the selection rules jump to: one per target for source-hash, else none. */
+export function endpointChains(
+  scheduler: Scheduler,
   family: IpFamily,
   protocol: Protocol,
   targets: readonly Target[],
   affinityMaps: AffinityMaps,
-): Selection {
+): EndpointChain[] | null {
+  if (scheduler !== "source-hash" || targets.length < 2) return null;
+  return targets.map((t) => ({
+    name: t.chain,
+    rules: [`${L4[protocol]} ${endpointAction(family, affinityMaps, t)}`],
+  }));
+}
+
+function sourceHashRule(family: IpFamily, targets: readonly Target[]): string {
   const size = maglevSize(targets.length);
   const table = maglevTable(
     targets.map((t) => ({ key: `${t.address}/${t.port}`, weight: t.weight })),
@@ -118,10 +147,5 @@ function sourceHash(
   );
   const elements = table.map((index, slot) => `${slot} : goto ${(targets[index] as Target).chain}`);
   const seed = `0x${SOURCE_HASH_SEED.toString(16).padStart(8, "0")}`;
-  const rule = `jhash ${ipKeyword(family)} saddr . th sport mod ${size} seed ${seed} vmap { ${elements.join(", ")} }`;
-  const chains = targets.map((t) => ({
-    name: t.chain,
-    rules: [`meta l4proto ${protocol} ${endpointAction(family, affinityMaps, t)}`],
-  }));
-  return { rules: [rule], chains };
+  return `jhash ${ipKeyword(family)} saddr . th sport mod ${size} seed ${seed} vmap { ${elements.join(", ")} }`;
 }

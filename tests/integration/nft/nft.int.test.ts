@@ -15,6 +15,7 @@ import { NftRunner, type NftExecutor, type NftRunResult } from "../../../libs/nf
 import { DEFAULT_GATEWAY_SETTINGS } from "../../../libs/nft/settings.ts";
 import { Syncer } from "../../../libs/nft/syncer.ts";
 import { inventoryArb, settingsArb } from "../../unit/nft/arbitraries.ts";
+import { applyStep, stepArb } from "../../unit/nft/change-arbitraries.ts";
 import { inventory, service } from "../../unit/nft/inventory-builder.ts";
 import { SAMPLE } from "../../unit/nft/sample.ts";
 import { createNetns, nftIn, type TestNetns } from "./netns.ts";
@@ -208,4 +209,27 @@ test("affinity maps: flushed when endpoints change, recreated when the timeout c
   assert.equal((await syncer.sync(mk(120, ["192.0.2.1", "2001:db8:1::1"]))).kind, "incremental");
   assert.match(nftIn(ns, "list", "map", "inet", "lbaas", "aff-a-tcp-80-v6-80"), /timeout 2m/);
   assert.equal((await syncer.checkDrift()).clean, true);
+});
+
+test("syncer fast path: random change sequences apply on the kernel and leave no drift", async () => {
+  await fc.assert(
+    fc.asyncProperty(
+      inventoryArb,
+      fc.array(stepArb, { minLength: 1, maxLength: 5 }),
+      settingsArb,
+      async (start, steps, settings) => {
+        const syncer = new Syncer({ executor: runner, settings });
+        await syncer.sync(start);
+        let inv = start;
+        for (const step of steps) {
+          inv = applyStep(inv, step);
+          assert.notEqual((await syncer.sync(inv)).kind, "full");
+        }
+        assert.deepEqual((await syncer.checkDrift()).differences, []);
+        for (const t of syncer.committedRuleset?.tables ?? [])
+          nftIn(ns, "delete", "table", "inet", t.name);
+      },
+    ),
+    { numRuns: 15 },
+  );
 });

@@ -6,6 +6,7 @@ import fc from "fast-check";
 import {
   canonicalCidrFamily,
   canonicalFamily,
+  canonicalV4Value,
   formatIPv6,
   parseIPv6,
 } from "../../../libs/nft/render/addresses.ts";
@@ -83,4 +84,34 @@ test("cidrs: canonical address, host bits zero, length in range", () => {
     "x/8",
   ])
     assert.equal(canonicalCidrFamily(c), null, c);
+});
+
+test("the ipv4 scanner agrees with the canonical dotted-quad grammar, and cidr host bits are checked", () => {
+  const octet = "(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])";
+  const grammar = new RegExp(`^${octet}\\.${octet}\\.${octet}\\.${octet}$`);
+  const text = fc.oneof(
+    fc.tuple(...Array.from({ length: 4 }, () => fc.nat(300))).map((o) => o.join(".")),
+    fc.stringMatching(/^[0-9.]{0,17}$/),
+    fc.string({ maxLength: 16 }),
+  );
+  fc.assert(
+    fc.property(text, (t) => {
+      assert.equal(canonicalFamily(t) === "v4", grammar.test(t), t);
+      const v = canonicalV4Value(t);
+      if (grammar.test(t))
+        assert.equal(
+          v,
+          t.split(".").reduce((acc, o) => acc * 256 + Number(o), 0),
+        );
+      else assert.equal(v, -1);
+    }),
+    { numRuns: 3000 },
+  );
+  fc.assert(
+    fc.property(fc.nat(2 ** 32 - 1), fc.integer({ min: 0, max: 32 }), (value, len) => {
+      const addr = [value >>> 24, (value >>> 16) & 255, (value >>> 8) & 255, value & 255].join(".");
+      const hostBitsZero = BigInt(value) % 2n ** BigInt(32 - len) === 0n;
+      assert.equal(canonicalCidrFamily(`${addr}/${len}`), hostBitsZero ? "v4" : null);
+    }),
+  );
 });

@@ -1,7 +1,13 @@
 // fast-check arbitraries for valid inventories and gateway settings (valid by
 // construction: unique ids, distinct vips per service, canonical addresses).
 import fc from "fast-check";
-import type { Endpoint, Inventory, PolicySpec, ServiceSpec } from "../../../libs/domain/model.ts";
+import type {
+  Endpoint,
+  EndpointsSpec,
+  Inventory,
+  PolicySpec,
+  ServiceSpec,
+} from "../../../libs/domain/model.ts";
 import type { GatewaySettings } from "../../../libs/nft/settings.ts";
 import { DEFAULT_GATEWAY_SETTINGS } from "../../../libs/nft/settings.ts";
 
@@ -32,7 +38,8 @@ function dedupeEndpoints(eps: Endpoint[]): Endpoint[] {
   );
 }
 
-const serviceBody = fc.record({
+/** The shape of one random service (its index gives its id and vips). */
+export const serviceBodyArb = fc.record({
   v4: fc.boolean(),
   v6: fc.boolean(),
   ports: fc.subarray([...PORT_POOL], { minLength: 1 }),
@@ -57,7 +64,8 @@ const policyPortArb = fc.constantFrom(
   { protocol: "sctp" as const, port: null, endPort: null },
   { protocol: "tcp" as const, port: 443, endPort: 443 },
 );
-const policyBody = fc.record({
+/** The shape of one random policy (its index gives its id). */
+export const policyBodyArb = fc.record({
   targets: fc.subarray(ENDPOINT_POOL, { minLength: 1, maxLength: 4 }),
   ingress: fc.array(
     fc.record({
@@ -71,43 +79,62 @@ const policyBody = fc.record({
 /** A valid inventory: up to 6 services (ids s0…), up to 3 policies (ids p0…). */
 export const inventoryArb: fc.Arbitrary<Inventory> = fc
   .record({
-    services: fc.array(fc.option(serviceBody, { nil: null }), { maxLength: 6 }),
-    policies: fc.array(fc.option(policyBody, { nil: null }), { maxLength: 3 }),
+    services: fc.array(fc.option(serviceBodyArb, { nil: null }), { maxLength: 6 }),
+    policies: fc.array(fc.option(policyBodyArb, { nil: null }), { maxLength: 3 }),
   })
   .map(({ services, policies }) => {
     const specs: ServiceSpec[] = [];
     const endpoints: Inventory["endpoints"][number][] = [];
     services.forEach((s, k) => {
       if (s === null) return;
-      const vips = [
-        ...(s.v4 || !s.v6 ? [`203.0.113.${10 + k}`] : []),
-        ...(s.v6 ? [`2001:db8::${10 + k}`] : []),
-      ];
-      const id = `s${k}`;
-      specs.push({
-        id,
-        group: "default",
-        vips,
-        ports: s.ports.map((p) => ({ ...p })),
-        scheduler: s.scheduler,
-        sourceRanges: s.sourceRanges,
-        sessionAffinity: s.sessionAffinity,
-        snat: s.snat,
-      });
-      endpoints.push({ serviceId: id, group: "default", endpoints: dedupeEndpoints(s.endpoints) });
+      const made = serviceOf(k, s);
+      specs.push(made.spec);
+      endpoints.push(made.endpoints);
     });
     const pols: PolicySpec[] = [];
     policies.forEach((p, k) => {
-      if (p !== null)
-        pols.push({
-          id: `p${k}`,
-          group: "default",
-          targets: [...p.targets].sort(),
-          ingress: p.ingress,
-        });
+      if (p !== null) pols.push(policyOf(k, p));
     });
     return { services: specs, endpoints, policies: pols };
   });
+
+/** Service `s<k>` (vips 203.0.113.<10+k>, 2001:db8::<10+k>) and its endpoints from a body. */
+export function serviceOf(
+  k: number,
+  s: ServiceBody,
+): { spec: ServiceSpec; endpoints: EndpointsSpec } {
+  const vips = [
+    ...(s.v4 || !s.v6 ? [`203.0.113.${10 + k}`] : []),
+    ...(s.v6 ? [`2001:db8::${10 + k}`] : []),
+  ];
+  const id = `s${k}`;
+  return {
+    spec: {
+      id,
+      group: "default",
+      vips,
+      ports: s.ports.map((p) => ({ ...p })),
+      scheduler: s.scheduler,
+      sourceRanges: s.sourceRanges,
+      sessionAffinity: s.sessionAffinity,
+      snat: s.snat,
+    },
+    endpoints: { serviceId: id, group: "default", endpoints: dedupeEndpoints(s.endpoints) },
+  };
+}
+
+/** Policy `p<k>` from a body. */
+export function policyOf(k: number, p: PolicyBody): PolicySpec {
+  return { id: `p${k}`, group: "default", targets: [...p.targets].sort(), ingress: p.ingress };
+}
+
+export type ServiceBody = typeof serviceBodyArb extends fc.Arbitrary<infer T> ? T : never;
+export type PolicyBody = typeof policyBodyArb extends fc.Arbitrary<infer T> ? T : never;
+
+/** Endpoint lists as the validator leaves them: one per address and port, sorted. */
+export const endpointsArb: fc.Arbitrary<Endpoint[]> = fc
+  .array(endpointArb, { maxLength: 5 })
+  .map(dedupeEndpoints);
 
 /** Valid settings: snat on/off, filter table on/off, a few marks and names. */
 export const settingsArb: fc.Arbitrary<GatewaySettings> = fc.record({

@@ -2,13 +2,25 @@
 // handling, serialization.
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import fc from "fast-check";
 import type { Inventory } from "../../../libs/domain/model.ts";
 import { NftError, isNftError } from "../../../libs/nft/errors.ts";
 import { FakeNft } from "../../../libs/nft/fake.ts";
-import { renderFull, type Transaction } from "../../../libs/nft/render/index.ts";
+import { rulesetHash } from "../../../libs/nft/hash.ts";
+import {
+  buildRuleset,
+  fullTransaction,
+  isRenderError,
+  renderFull,
+  toScript,
+  type Ruleset,
+  type Transaction,
+} from "../../../libs/nft/render/index.ts";
 import type { NftRunResult } from "../../../libs/nft/runner.ts";
 import { DEFAULT_GATEWAY_SETTINGS } from "../../../libs/nft/settings.ts";
 import { Syncer } from "../../../libs/nft/syncer.ts";
+import { inventoryArb, settingsArb } from "./arbitraries.ts";
+import { applyStep, stepArb } from "./change-arbitraries.ts";
 import { inventory, service } from "./inventory-builder.ts";
 
 /** A fake that can be told to fail its next apply. */
@@ -106,4 +118,52 @@ test("syncer: repair before any sync does nothing; a requested full sync is full
   await syncer.sync(A);
   syncer.requestFullSync();
   assert.equal((await syncer.sync(A)).kind, "full");
+});
+
+test("syncer: random change sequences: the fake always holds a full render's state, hashes match a fresh render", async () => {
+  await fc.assert(
+    fc.asyncProperty(
+      inventoryArb,
+      fc.array(stepArb, { minLength: 1, maxLength: 8 }),
+      settingsArb,
+      async (start, steps, settings) => {
+        const fake = new FakeNft();
+        const syncer = new Syncer({ executor: fake, settings });
+        assert.equal((await syncer.sync(start)).kind, "full");
+        let inv = start;
+        for (const step of steps) {
+          inv = applyStep(inv, step);
+          const r = await syncer.sync(inv);
+          assert.notEqual(r.kind, "full");
+          const expected = new FakeNft();
+          expected.apply(renderFull(inv, settings).tx);
+          assert.equal(fake.dump(), expected.dump());
+          assert.equal(r.hash, rulesetHash(buildRuleset(inv, settings)));
+        }
+        const fresh = new Syncer({ executor: new FakeNft(), settings });
+        assert.equal((await fresh.sync(inv)).hash, (await syncer.sync(inv)).hash);
+        assert.equal(
+          toScript(fullTransaction(syncer.committedRuleset as Ruleset)),
+          toScript(fullTransaction(buildRuleset(inv, settings))),
+        );
+      },
+    ),
+    { numRuns: 100 },
+  );
+});
+
+test("syncer: input the render refuses is reported as before, keeps the kernel, next sync is full", async () => {
+  const fake = new FlakyFake();
+  const syncer = new Syncer({ executor: fake, settings: DEFAULT_GATEWAY_SETTINGS });
+  const one = inventory([service({ id: "a", vips: ["203.0.113.1"] })]);
+  await syncer.sync(one);
+  const clash = inventory([
+    service({ id: "a", vips: ["203.0.113.1"] }),
+    service({ id: "b", vips: ["203.0.113.1"] }),
+  ]);
+  await assert.rejects(syncer.sync(clash), (err) => isRenderError(err, "duplicate_key"));
+  const bad = inventory([service({ id: "a", vips: ["203.0.113.010"] })]);
+  await assert.rejects(syncer.sync(bad), (err) => isRenderError(err, "unsafe_address"));
+  assert.equal(fake.dump(), freshDump(one));
+  assert.equal((await syncer.sync(one)).kind, "full");
 });

@@ -1,0 +1,59 @@
+// Reading the logs for audit: bounded replays of LBAAS_EVENTS and LBAAS_STATUS
+// through libs/bus (ordered consumers, nothing acknowledged, nothing written).
+import type { JetStreamClient, JetStreamManager } from "@nats-io/jetstream";
+import { lastSequence, replay, type BusMessage, type ReplayBound } from "../../libs/bus/read.ts";
+import type { LogPoint } from "../../libs/audit/point.ts";
+import { ProgressMeter, type ProgressListener } from "./progress.ts";
+
+/** What the audit queries need: a JetStream client and manager on one connection. */
+export interface AuditDeps {
+  readonly js: JetStreamClient;
+  readonly jsm: JetStreamManager;
+}
+
+/** Options of every read. */
+export interface ReadOptions {
+  readonly onProgress?: ProgressListener;
+  readonly signal?: AbortSignal;
+}
+
+/** The replay bound of a point. */
+export function boundOf(point: LogPoint): ReplayBound {
+  return "seq" in point ? { toSeq: point.seq } : { toTime: new Date(point.time) };
+}
+
+/**
+ * Calls `visit` with every message of `stream` matching `filter` up to `bound`, in
+ * order; `visit` returning "stop" ends the read early (the consumer is removed).
+ * Returns the number of messages visited. `head` is the filter's last sequence when
+ * known (for progress). Failures: libs/bus `BusError`s.
+ */
+export async function readLog(
+  deps: AuditDeps,
+  stream: string,
+  filter: string,
+  bound: ReplayBound,
+  phase: string,
+  opts: ReadOptions,
+  visit: (m: BusMessage) => void | "stop",
+): Promise<number> {
+  const head = await lastSequence(deps.jsm, stream, filter);
+  const total = "toSeq" in bound ? Math.min(bound.toSeq, head) : head;
+  const meter = new ProgressMeter(phase, total, opts.onProgress);
+  if (head === 0) {
+    meter.finish();
+    return 0;
+  }
+  const signal = opts.signal === undefined ? {} : { signal: opts.signal };
+  for await (const m of replay(deps.js, stream, filter, bound, signal)) {
+    meter.tick();
+    if (visit(m) === "stop") break;
+  }
+  meter.finish();
+  return meter.count;
+}
+
+/** The last sequence of `filter` in `stream` (0 when none). */
+export function headOf(deps: AuditDeps, stream: string, filter: string): Promise<number> {
+  return lastSequence(deps.jsm, stream, filter);
+}

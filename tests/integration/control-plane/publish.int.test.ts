@@ -1,0 +1,80 @@
+// The guarded, pipelined publish against a real server: the whole-stream expected
+// sequence refuses a writer whose view is behind, and a refused event stops the rest.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { connect } from "@nats-io/transport-node";
+import { jetstream, jetstreamManager } from "@nats-io/jetstream";
+import { startJetStream } from "../../harness/nats.ts";
+
+import { ensureStreams, EVENTS_STREAM } from "../../../libs/bus/streams.ts";
+import type { LbEvent } from "../../../libs/events/event.ts";
+import { isStreamConflict, publishInOrder } from "../../../services/control-plane/publish.ts";
+import { serviceSpec } from "../../fixtures/domain-events.ts";
+
+function upsert(id: string, version = 1): LbEvent {
+  return {
+    meta: {
+      eventId: `e-${id}-${version}`,
+      kind: "service",
+      id,
+      group: "default",
+      version,
+      schemaVersion: 2,
+      occurredAt: 1,
+      actor: "t",
+      reason: "",
+      correlationId: "",
+    },
+    body: { type: "ServiceUpserted", spec: serviceSpec(id, { vips: [`203.0.113.${version}`] }) },
+  };
+}
+
+test("publishInOrder: pipelined in order; a stale stream position is refused and nothing after it is stored", async (t) => {
+  const server = await startJetStream();
+  const nc = await connect(server.connectOptions);
+  t.after(async () => {
+    await nc.close();
+    await server.stop();
+  });
+  const js = jetstream(nc);
+  const jsm = await jetstreamManager(nc);
+  await ensureStreams(jsm);
+  const subjects = new Map<string, number>();
+  const target = (position: number) => ({ js, position });
+  const items = (events: LbEvent[]) =>
+    events.map((event) => ({
+      event,
+      expectedLastSubjectSeq: subjects.get(`lbaas.evt.default.service.${event.meta.id}`) ?? 0,
+    }));
+
+  const batch = Array.from({ length: 300 }, (_, i) => upsert(`s${i}`));
+  const ok = await publishInOrder(target(0), items(batch));
+  assert.equal(ok.failure, null);
+  assert.equal(ok.prefix, 300);
+  assert.deepEqual(
+    ok.published.map((p) => p.seq),
+    batch.map((_, i) => i + 1),
+  );
+  for (const p of ok.published) subjects.set(`lbaas.evt.default.service.${p.event.meta.id}`, p.seq);
+
+  // A writer that believes the stream ends at 299 (another writer appended 300): the
+  // first event is refused (sequence), and so is the second, although it expects the
+  // actual last sequence 300 (message id chain).
+  const stale = await publishInOrder(target(299), items([upsert("t1"), upsert("t2")]));
+  assert.equal(stale.published.length, 0);
+  assert.equal(stale.failure?.index, 0);
+  assert.ok(isStreamConflict(stale.failure?.error), String(stale.failure?.error));
+  assert.equal((await jsm.streams.info(EVENTS_STREAM)).state.messages, 300);
+
+  // A stale aggregate (subject moved on) is refused even with the right position.
+  subjects.set("lbaas.evt.default.service.s0", 0);
+  const moved = await publishInOrder(
+    target(300),
+    items([upsert("u1"), upsert("s0", 2), upsert("u2")]),
+  );
+  assert.equal(moved.prefix, 1);
+  assert.equal(moved.failure?.index, 1);
+  assert.ok(isStreamConflict(moved.failure?.error));
+  assert.equal(moved.published.length, 1, "nothing after the refused event");
+  assert.equal((await jsm.streams.info(EVENTS_STREAM)).state.messages, 301);
+});
