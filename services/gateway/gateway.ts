@@ -49,7 +49,7 @@ export interface GatewayOptions {
 }
 
 /** How long a doorbell may go unanswered by the follower before it is reopened. */
-const STALL_GRACE_MS = 1_000;
+const STALL_GRACE_MS = 500;
 
 export class Gateway {
   readonly loop: ApplyLoop;
@@ -146,7 +146,7 @@ export class Gateway {
 
   /**
    * Follows with a stall watch: a core subscription on the group's subjects rings
-   * for every published event; a follower that then delivers nothing within 1 s
+   * for every published event; a follower that then delivers nothing within 0.5 s
    * is reopened at its checkpoint (see stall-watch.ts for the measured cause).
    */
   private async follow(source: EventSourceOptions): Promise<void> {

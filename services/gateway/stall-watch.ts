@@ -18,11 +18,16 @@ export interface StallWatchOptions {
   readonly onStall: () => void;
 }
 
+/** A check later than this was delayed by a busy event loop. */
+const LATE_MS = 20;
+
 export class StallWatch {
   private readonly o: StallWatchOptions;
   /** The first ring since the last delivery, or null when every ring was answered. */
   private unanswered: number | null = null;
   private handle: unknown = null;
+  /** The check now running was postponed once because it fired late. */
+  private postponed = false;
 
   constructor(options: StallWatchOptions) {
     this.o = options;
@@ -37,6 +42,7 @@ export class StallWatch {
   /** The follower delivered a message: every ring so far counts as answered. */
   delivered(): void {
     this.unanswered = null;
+    this.postponed = false;
   }
 
   close(): void {
@@ -52,8 +58,16 @@ export class StallWatch {
   private check(): void {
     this.handle = null;
     if (this.unanswered === null) return;
+    const now = this.o.timers.now();
     const dueAt = this.unanswered + this.o.graceMs;
-    if (this.o.timers.now() < dueAt) return this.arm(dueAt);
+    if (now < dueAt) return this.arm(dueAt);
+    // Fired late: the event loop was busy (a long apply), and timers run before
+    // the socket data that waited meanwhile. Look again once that data was read.
+    if (now > dueAt + LATE_MS && !this.postponed) {
+      this.postponed = true;
+      return this.arm(now + LATE_MS);
+    }
+    this.postponed = false;
     this.unanswered = null;
     this.o.onStall();
   }

@@ -66,3 +66,30 @@ test("stall watch - a ring after the answer to an earlier ring is checked on its
   await s.timers.advance(1);
   assert.deepEqual(s.stalls, [1_400]);
 });
+
+test("stall watch - a check delayed by a busy event loop looks again before calling it a stall", () => {
+  // A fake whose timers fire only when told, at a chosen (late) time.
+  let now = 0;
+  const due: { at: number; fn: () => void }[] = [];
+  const timers = {
+    now: () => now,
+    set: (fn: () => void, ms: number) => due.push({ at: now + ms, fn }),
+    clear: () => undefined,
+  };
+  const stalls: number[] = [];
+  const w = new StallWatch({ timers, graceMs: 300, onStall: () => stalls.push(now) });
+  w.rang();
+  now = 900; // the loop was blocked by a 900 ms apply
+  due.shift()!.fn();
+  assert.deepEqual(stalls, [], "postponed");
+  w.delivered(); // the data that waited is read first
+  now = 920;
+  due.shift()!.fn();
+  assert.deepEqual(stalls, []);
+  w.rang();
+  now = 1_500;
+  due.shift()!.fn();
+  now = 1_520;
+  due.shift()!.fn();
+  assert.deepEqual(stalls, [1_520], "still nothing delivered: a stall");
+});
