@@ -217,6 +217,12 @@ async function main(): Promise<void> {
     });
     rows.push({
       bench,
+      metric: `API write → all ACKs, p90 (${how})`,
+      value: percentile(ms, 90),
+      unit: "ms",
+    });
+    rows.push({
+      bench,
       metric: `API write → all ACKs, p99 (${how})`,
       value: p99,
       unit: "ms",
