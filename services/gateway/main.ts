@@ -102,7 +102,7 @@ export async function runGateway(
   if (nc === null) return shutdown(log, null, null, server);
   const governor = memoryGovernor(config.memory);
   gateway = new Gateway({
-    observer: { attempted: () => governor.settled() },
+    observer: { attempted: () => governor.settled(), drift: () => governor.settled() },
     identity: { gatewayId: config.id, group: config.group },
     nc,
     js: jetstream(nc),
