@@ -212,7 +212,7 @@ interface ProcessRun {
 const bin = fileURLToPath(new URL("../bin/lbaas-gateway.ts", import.meta.url));
 let changeRound = Math.floor(Date.now() / 1000) % 200;
 
-async function runProcess(id: string, memory: string, nodeOptions = ""): Promise<ProcessRun> {
+async function runProcess(id: string, memory: string, asInstalled = false): Promise<ProcessRun> {
   const ns = await createNamespace("gwboot");
   const reports: { at: number; seq: number; kind: string; ms: number }[] = [];
   const sub = nc.subscribe(`lbaas.status.${GROUP}.${id}`, {
@@ -231,11 +231,12 @@ async function runProcess(id: string, memory: string, nodeOptions = ""): Promise
   const args = ["--nats", server.url, "--id", id, "--group", GROUP, "--netns", ns.name];
   args.push("--listen", "", "--log-level", "warn", "--drift-check-ms", "0", "--memory", memory);
   const t0 = performance.now();
-  const env = { ...process.env, NODE_OPTIONS: nodeOptions };
-  const child: ChildProcess = spawn(process.execPath, [bin, ...args], {
-    env,
-    stdio: ["ignore", "ignore", "inherit"],
-  });
+  // As installed: the bin runs by its shebang (node from PATH, with its heap flags);
+  // otherwise plain `node bin/lbaas-gateway.ts`.
+  const nodeDir = fileURLToPath(new URL("../node_modules/.bin", import.meta.url));
+  const env = { ...process.env, PATH: `${nodeDir}:${process.env["PATH"] ?? ""}` };
+  const [cmd, argv] = asInstalled ? [bin, args] : [process.execPath, [bin, ...args]];
+  const child: ChildProcess = spawn(cmd, argv, { env, stdio: ["ignore", "ignore", "inherit"] });
   const until = async (pred: () => boolean): Promise<void> => {
     for (let waited = 0; !pred(); waited += 20) {
       if (waited > 120_000) throw new Error("gateway process did not report in time");
@@ -289,14 +290,10 @@ async function runProcess(id: string, memory: string, nodeOptions = ""): Promise
 }
 
 const runs = [
-  ["adaptive (default)", await runProcess("bench-adaptive", "adaptive"), true],
-  [
-    "adaptive + NODE_OPTIONS=--max-semi-space-size=8",
-    await runProcess("bench-semi", "adaptive", "--max-semi-space-size=8"),
-    false,
-  ],
-  ["lean", await runProcess("bench-lean", "lean"), false],
-  ["fast", await runProcess("bench-fast", "fast"), false],
+  ["adaptive (default), as installed", await runProcess("bench-installed", "adaptive", true), true],
+  ["adaptive, plain node", await runProcess("bench-adaptive", "adaptive"), false],
+  ["lean, plain node", await runProcess("bench-lean", "lean"), false],
+  ["fast, plain node", await runProcess("bench-fast", "fast"), false],
 ] as const;
 const processMs = runs[0][1].bootMs;
 for (const [label, r, withTargets] of runs) {
