@@ -1,19 +1,17 @@
 // Memory mode of the gateway process (V8 heap tuning), chosen by `--memory`.
 //
-// Why: at 10,000 services every incremental sync re-renders the whole ruleset in
-// libs/nft, allocating tens of MB. V8 then grows the young generation to ~130 MB
-// and the old one with promoted garbage: 400-500 MB RSS, although only ~25 MB
-// stay alive. Measured remedies:
-// - `adaptive` (default): V8's defaults while applying; once the gateway has been
-//   `idleMs` after an apply, one full "last resort" collection (the one V8 runs
-//   under memory pressure), which also shrinks the young generation and returns
-//   the pages: ~120-190 MB at rest. At most one per `minIntervalMs`, so a steady
-//   stream of changes gets one every few seconds (~50-100 ms each at 10k services).
-// - `lean`: `--optimize-for-size` all the time: stays under ~230 MB even during
-//   bursts, but syncs at 10k services take ~4x longer (the small heap is collected
-//   over and over).
-// - `fast`: V8's defaults only (the memory reducer gives pages back after ~10 s
-//   of idleness, not sooner).
+// Why: at 10,000 services the first full render (and, before libs/nft rendered
+// incrementally, every sync) allocates ~100 MB; V8 then grows the young generation
+// to ~130 MB and keeps the pages, although only ~25-40 MB stay alive: ~270 MB RSS
+// at rest. Measured remedies (bench gateway-bootstrap; numbers in the README):
+// - `adaptive` (default): V8's defaults while applying; `idleMs` after an apply
+//   (or a drift check), one full "last resort" collection (the one V8 runs under
+//   memory pressure), which also shrinks the young generation and returns the
+//   pages: ~140 MB at rest. At most one per `minIntervalMs`, so a steady stream of
+//   changes gets one every few seconds (tens of ms each at 10k services).
+// - `lean`: `--optimize-for-size` all the time: ~145-160 MB, peak ~200 MB; it
+//   made syncs ~4x slower while libs/nft re-rendered everything per sync.
+// - `fast`: V8's defaults only.
 // Heap size flags (`--max-semi-space-size`) only work on the command line or in
 // NODE_OPTIONS; these two can be flipped at run time.
 import { setFlagsFromString } from "node:v8";
