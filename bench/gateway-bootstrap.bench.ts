@@ -179,6 +179,7 @@ const rows: BenchRow[] = [];
       heartbeatMs: 60_000,
       driftCheckMs: 0,
       statusQueue: 100,
+      stallGraceMs: 500,
     },
     log: quiet,
     version: "bench",

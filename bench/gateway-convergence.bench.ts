@@ -69,6 +69,7 @@ async function worker(url: string, from: number, to: number): Promise<void> {
         heartbeatMs: 10_000,
         driftCheckMs: 0,
         statusQueue: 1_000,
+        stallGraceMs: Number(process.env["GW_CONV_STALL_GRACE_MS"] ?? 500),
       },
       log: pino(
         { level: process.env["GW_CONV_LOG"] ?? "silent", base: { gw: i } },
@@ -84,6 +85,14 @@ async function worker(url: string, from: number, to: number): Promise<void> {
   for await (const _ of createInterface({ input: process.stdin })) {
     // stdin closes when the main process is done
   }
+  let restarts = 0;
+  for (const g of gateways) {
+    const metric = await g.metrics.registry
+      .getSingleMetric("lbaas_gateway_follower_restarts_total")
+      ?.get();
+    restarts += metric?.values.reduce((sum, v) => sum + v.value, 0) ?? 0;
+  }
+  process.stdout.write(`restarts ${restarts}\n`);
   await Promise.all(gateways.map((g) => g.stop(200)));
   process.exit(0);
 }
@@ -203,7 +212,19 @@ async function main(): Promise<void> {
       ms.push(performance.now() - t0);
       await sleep(50 + Math.random() * 100); // separate writes: each is its own burst
     }
+    let restarts = 0;
+    const counted = workers.map(
+      (w) =>
+        new Promise<void>((resolve) =>
+          createInterface({ input: w.stdout! }).on("line", (line) => {
+            const m = /^restarts (\d+)$/.exec(line);
+            if (m) restarts += Number(m[1]);
+            resolve();
+          }),
+        ),
+    );
     for (const w of workers) w.stdin!.end();
+    await Promise.all(counted);
     await Promise.all(workers.map((w) => new Promise((resolve) => w.once("exit", resolve))));
     ms.sort((a, b) => a - b);
     const p99 = percentile(ms, 99);
@@ -214,6 +235,12 @@ async function main(): Promise<void> {
       metric: `API write → all ACKs, p50 (${how})`,
       value: percentile(ms, 50),
       unit: "ms",
+    });
+    rows.push({
+      bench,
+      metric: `stalled followers reopened by the stall watch (${how})`,
+      value: restarts,
+      unit: "count",
     });
     rows.push({
       bench,

@@ -29,6 +29,8 @@ export interface GatewayTiming {
   /** 0 = no drift check. */
   readonly driftCheckMs: number;
   readonly statusQueue: number;
+  /** A follower that delivers nothing this long after a doorbell is reopened. */
+  readonly stallGraceMs: number;
 }
 
 export interface GatewayOptions {
@@ -48,8 +50,6 @@ export interface GatewayOptions {
   readonly onReport?: (report: GatewayReport) => void;
 }
 
-/** How long a doorbell may go unanswered by the follower before it is reopened. */
-const STALL_GRACE_MS = 500;
 /** How often the group's head sequence is read for the lag metric. */
 const HEAD_POLL_MS = 30_000;
 
@@ -153,14 +153,14 @@ export class Gateway {
 
   /**
    * Follows with a stall watch: a core subscription on the group's subjects rings
-   * for every published event; a follower that then delivers nothing within 0.5 s
+   * for every published event; a follower that then delivers nothing within the grace
    * is reopened at its checkpoint (see stall-watch.ts for the measured cause).
    */
   private async follow(source: EventSourceOptions): Promise<void> {
     let control: FollowControl | null = null;
     const watch = new StallWatch({
       timers: this.o.timers ?? realTimers,
-      graceMs: STALL_GRACE_MS,
+      graceMs: this.o.timing.stallGraceMs,
       onStall: () => {
         this.metrics.followerRestarted();
         this.o.log.warn({ nextSeq: this.loop.nextSeq }, "event follower stalled; reopening it");

@@ -153,6 +153,12 @@ export const GATEWAY_SETTING_SPECS: readonly SettingSpec[] = [
     help: "status messages kept while nats is away (default 1000)",
   },
   {
+    path: "stall-grace-ms",
+    flag: "stall-grace-ms",
+    kind: "number",
+    help: "reopen an event follower silent this long after a published event (default 500)",
+  },
+  {
     path: "memory",
     flag: "memory",
     env: "LBAAS_GATEWAY_MEMORY",

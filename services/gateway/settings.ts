@@ -44,6 +44,8 @@ export interface GatewayConfig {
   readonly retryMaxMs: number;
   /** Status messages kept while NATS is unreachable (oldest reports dropped first). */
   readonly statusQueue: number;
+  /** Reopen a follower that delivers nothing this long after a doorbell (stall-watch.ts). */
+  readonly stallGraceMs: number;
   readonly logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
   /** V8 heap tuning of the process (memory-mode.ts). */
   readonly memory: MemoryMode;
@@ -60,6 +62,7 @@ export const GATEWAY_DEFAULTS = {
   retryBaseMs: 500,
   retryMaxMs: 30_000,
   statusQueue: 1_000,
+  stallGraceMs: 500,
   logLevel: "info",
   memory: "adaptive",
 } as const;
@@ -133,6 +136,7 @@ export function validateGatewayConfig(
   const retryBaseMs = ms("retry-base-ms", GATEWAY_DEFAULTS.retryBaseMs, 1, DAY);
   const retryMaxMs = ms("retry-max-ms", GATEWAY_DEFAULTS.retryMaxMs, 1, DAY);
   const statusQueue = ms("status-queue", GATEWAY_DEFAULTS.statusQueue, 1, 1_000_000);
+  const stallGraceMs = ms("stall-grace-ms", GATEWAY_DEFAULTS.stallGraceMs, 50, 60_000);
   if (coalesceMaxMs < coalesceQuietMs)
     add("coalesce-max-ms", `${coalesceMaxMs} is less than coalesce-quiet-ms ${coalesceQuietMs}`);
   if (retryMaxMs < retryBaseMs)
@@ -173,6 +177,7 @@ export function validateGatewayConfig(
       retryBaseMs,
       retryMaxMs,
       statusQueue,
+      stallGraceMs,
       logLevel: level,
       memory,
     },

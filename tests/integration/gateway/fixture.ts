@@ -96,6 +96,7 @@ export const FAST_TIMING: GatewayTiming = {
   heartbeatMs: 1_000,
   driftCheckMs: 0,
   statusQueue: 1_000,
+  stallGraceMs: 500,
 };
 
 export interface RunningGateway {
