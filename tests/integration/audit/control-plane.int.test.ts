@@ -44,14 +44,7 @@ test("control-plane writes are audited over its own API", async () => {
   );
   const history = JSON.parse(h.out()) as History;
   assert.deepEqual(
-    history.entries.map(
-      (e: { version: number; actor: string; reason: string; correlationId: string }) => [
-        e.version,
-        e.actor,
-        e.reason,
-        e.correlationId,
-      ],
-    ),
+    history.entries.map((e) => [e.version, e.actor, e.reason, e.correlationId]),
     [
       [1, "alice", "new service", "req-1"],
       [2, "bob", "second vip", "req-2"],
