@@ -17,3 +17,12 @@ export async function showTable(lab: Lab, table: string, maxLines = 60): Promise
   block(shown.join("\n"));
   return stdout;
 }
+
+/** Prints `nft list chain inet <table> <chain>` from the lab's gateway namespace. */
+export async function showChain(lab: Lab, table: string, chain: string): Promise<string> {
+  const argv = ["nft", "list", "chain", "inet", table, chain];
+  command(["ip", "netns", "exec", lab.topology.names.gateway, ...argv]);
+  const { stdout } = await lab.topology.exec(lab.topology.names.gateway, argv);
+  block(stdout);
+  return stdout;
+}

@@ -1,19 +1,20 @@
 #!/usr/bin/env node
 // `npm run demo`: the whole system on one machine, with real traffic.
 //
-//   node demo/run.ts [--ci] [--keep]
+//   node demo/run.ts [--ci] [--keep] [--dir DIR]
 //
 // --ci    run the story, check the traffic, clean up and exit (0 = every check
 //         passed); without it, on a terminal, everything stays up for exploring
 //         until Ctrl-C.
 // --keep  keep .demo/ (NATS store and logs) after the end.
+// --dir   use DIR instead of .demo/ (it is emptied first and removed at the end).
 //
 // Needs root (network namespaces, nftables). Without root it says why and only
 // renders the ruleset. Everything it creates is removed on exit, Ctrl-C included:
 // processes by pid (children.ts), namespaces (tests/harness/netns-cleanup.ts), and
 // .demo/ unless --keep (or a failure, whose logs are kept).
-import { rmSync } from "node:fs";
-import { join } from "node:path";
+import { existsSync, mkdirSync, readdirSync, rmSync } from "node:fs";
+import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { stopAll } from "./children.ts";
@@ -21,24 +22,40 @@ import { missingTools } from "./preflight.ts";
 import { renderOnly } from "./render-only.ts";
 import { block, heading, note, warn } from "./say.ts";
 
-const USAGE = "usage: node demo/run.ts [--ci] [--keep]";
+const USAGE = "usage: node demo/run.ts [--ci] [--keep] [--dir DIR]";
 const { values } = parseArgs({
-  options: { ci: { type: "boolean" }, keep: { type: "boolean" }, help: { type: "boolean" } },
+  options: {
+    ci: { type: "boolean" },
+    keep: { type: "boolean" },
+    dir: { type: "string" },
+    help: { type: "boolean" },
+  },
 });
 if (values.help === true) {
   console.log(USAGE);
   process.exit(0);
 }
-const stateDir = join(fileURLToPath(new URL("..", import.meta.url)), ".demo");
+const root = fileURLToPath(new URL("..", import.meta.url)).replace(/\/$/, "");
+const stateDir = resolve(values.dir ?? join(root, ".demo"));
 const dirs = { nats: join(stateDir, "nats"), logs: join(stateDir, "logs") };
 let keepState = values.keep === true;
+let madeState = false; // only a directory this run made is removed
+// The directory is emptied and removed: refuse one that holds anything but ours.
+const foreign = existsSync(stateDir)
+  ? readdirSync(stateDir).filter((f) => f !== "nats" && f !== "logs")
+  : [];
+if (foreign.length > 0) {
+  warn(`${stateDir} holds other files (${foreign.slice(0, 3).join(", ")}): choose another --dir`);
+  process.exit(2);
+}
 
 process.on("exit", (code) => {
   // Runs after children.ts killed the processes (its hook was registered first).
-  if (!keepState) rmSync(stateDir, { recursive: true, force: true, maxRetries: 5 });
+  const remove = madeState && !keepState;
+  if (remove) rmSync(stateDir, { recursive: true, force: true, maxRetries: 5 });
   if (code === 130 || code === 143)
     process.stderr.write(
-      "\ninterrupted: stopped the processes, removed the namespaces and .demo/\n",
+      `\ninterrupted: stopped the processes, removed the namespaces${remove ? ` and ${stateDir}` : ""}\n`,
     );
 });
 
@@ -49,8 +66,8 @@ if (process.getuid?.() !== 0) {
   process.exitCode = renderOnly(`missing programs: ${missingTools().join(", ")}`);
 } else {
   rmSync(stateDir, { recursive: true, force: true });
-  const { mkdirSync } = await import("node:fs");
   mkdirSync(dirs.logs, { recursive: true });
+  madeState = true;
   // Loaded only now: the harness needs root from its first call on.
   const { runStory } = await import("./story.ts");
   const { removeLabs } = await import("./labs.ts");
@@ -63,8 +80,10 @@ if (process.getuid?.() !== 0) {
       block(
         [
           `export LBAAS_SERVER=${outcome.env.LBAAS_SERVER} NATS_URL=${outcome.env.NATS_URL}`,
-          "node bin/lbaas.ts get inventory",
-          "node bin/lbaas.ts history service web",
+          `alias lbaas="${root}/node_modules/.bin/node ${root}/bin/lbaas.ts"`,
+          "lbaas get inventory",
+          "lbaas history service web",
+          "lbaas audit verify",
           `ip netns exec ${made.labs[0]?.topology.names.gateway ?? ""} nft list ruleset`,
           `curl -s ${outcome.env.LBAAS_SERVER}/v1/status | head`,
         ].join("\n"),

@@ -10,7 +10,7 @@ import { AFTER, BEFORE, judge, type Expectation } from "./expect.ts";
 import { holdTo } from "./held.ts";
 import { CLIENT_INSIDE, createLabs, type Lab } from "./labs.ts";
 import { startNats } from "./nats.ts";
-import { showTable } from "./ruleset.ts";
+import { showChain, showTable } from "./ruleset.ts";
 import { block, check, heading, note } from "./say.ts";
 import { startControlPlane, startGateway, waitGatewaysLive } from "./services.ts";
 import { formatResults, sendProbes } from "./traffic.ts";
@@ -182,7 +182,13 @@ export async function runStory(dirs: StoryDirs, made: StoryMade): Promise<StoryO
       ]),
     );
 
-    heading("Traffic after the change", "The same requests again.");
+    heading(
+      "Traffic after the change",
+      "gw-a's rules now: b2 has no rule in web's chain; the policy allows only the /25.",
+    );
+    await showChain(labA, "lbaas", "svc-web-tcp-80-v4");
+    await showChain(labA, "lbaas-filter", "pol-dns-clients");
+    note("\nThe same requests again:");
     failures += await trafficSection(labs, AFTER);
     const reply = await held.ping().catch(() => null);
     const kept = reply?.backend === "b2" && reply.peerPort === held.first.peerPort;
