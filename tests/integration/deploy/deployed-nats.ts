@@ -27,6 +27,15 @@ export const ROLE_PASSWORD_ENV = {
 
 export type Role = keyof typeof ROLE_PASSWORD_ENV;
 
+/**
+ * A random password nats-server reads back unchanged from the environment. It
+ * parses a variable's value as a config value: "5e0…" is a parse error and
+ * other values starting with a digit can turn into numbers, so: a letter first.
+ */
+export function randomPassword(): string {
+  return `p${randomBytes(12).toString("hex")}`;
+}
+
 /** A running server with the deployed permissions. */
 export interface DeployedNats {
   readonly url: string;
@@ -61,7 +70,7 @@ export async function startDeployedNats(): Promise<DeployedNats> {
   copyFileSync(join(deployDir, "accounts.conf"), join(dir, "accounts.conf"));
 
   const passwords = Object.fromEntries(
-    Object.keys(ROLE_PASSWORD_ENV).map((role) => [role, randomBytes(12).toString("hex")]),
+    Object.keys(ROLE_PASSWORD_ENV).map((role) => [role, randomPassword()]),
   ) as Record<Role, string>;
   // spawnNatsServer passes this process's environment on: the variables the config reads.
   for (const [role, env] of Object.entries(ROLE_PASSWORD_ENV))
