@@ -76,8 +76,11 @@ export class Syncer {
   /**
    * Makes the kernel hold the ruleset of `inventory`. Full the first time and
    * after any failure, incremental otherwise, noop (no nft call) when nothing
-   * changed. Rejects with NftError (nft failed: the kernel kept its previous
-   * ruleset and the next sync will be full) or RenderError (unsafe input).
+   * changed. Specs are values: a spec object seen in the last sync is taken as
+   * unchanged (the fold makes a new object for every aggregate that changes;
+   * never mutate one in place). Rejects with NftError (nft failed: the kernel
+   * kept its previous ruleset and the next sync will be full) or RenderError
+   * (unsafe input; the next sync will be full).
    */
   sync(inventory: Inventory): Promise<SyncResult> {
     const run = this.queue.then(() => this.syncNow(inventory));

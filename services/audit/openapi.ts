@@ -1,7 +1,7 @@
 // The OpenAPI 3.1 description of the audit routes (services/audit/http.ts), to be
 // merged into the control plane's document: `paths` into its `paths`, `schemas` into
-// its `components.schemas`. Errors refer to the document's `Error` schema
-// ({error: {code, message, problems?}}), which libs/http/router.ts answers with.
+// its `components.schemas`. It refers to the document's `Error` schema ({error: {code,
+// message, problems?}}, what libs/http/router.ts answers with) and `Id` parameter.
 
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
 const ok = (description: string, schema: unknown) => ({
@@ -110,7 +110,7 @@ export const AUDIT_OPENAPI = {
             required: true,
             schema: { type: "string", enum: ["service", "endpoints", "policy"] },
           },
-          { name: "id", in: "path", required: true, schema: { type: "string" } },
+          { $ref: "#/components/parameters/Id" },
         ],
         responses: {
           "200": ok("the history, oldest first", ref("AuditHistory")),

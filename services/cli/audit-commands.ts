@@ -1,8 +1,6 @@
 // `lbaas history`, `lbaas state --at`, `lbaas diff`, `lbaas audit verify` and
 // `lbaas status --at`: audit through event replay (services/audit). Human output by
 // default, `-o json` for machines (the JSON of services/audit/results.ts).
-import { existsSync } from "node:fs";
-import { fileURLToPath } from "node:url";
 import { formatProblem } from "../../libs/domain/errors.ts";
 import { loadGatewayConfig } from "./inventory-file.ts";
 import { pointFlag, type AuditOptions } from "./audit-options.ts";
@@ -10,6 +8,7 @@ import { formatHistory, formatStatusAt, formatVerify } from "./audit-format-log.
 import { formatDiff, formatState } from "./audit-format-state.ts";
 import { processAuditEnv, runAudit, UsageProblem, type AuditEnv } from "./audit-run.ts";
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, type CliIo } from "./io.ts";
+import { runControlPlaneCommand } from "./main.ts";
 import type { LogPoint } from "../../libs/audit/point.ts";
 import type { GatewaySettings } from "../../libs/nft/settings.ts";
 
@@ -142,30 +141,14 @@ export function runAuditCommand(
   );
 }
 
-/** `lbaas status` without --at: the control plane's live view, when this build has it. */
-async function liveStatus(argv: readonly string[], io: CliIo): Promise<number> {
-  const module = new URL("./main.ts", import.meta.url);
-  const loaded = existsSync(fileURLToPath(module))
-    ? ((await import(module.href)) as {
-        runControlPlaneCommand?: (argv: string[]) => Promise<number>;
-      })
-    : {};
-  if (typeof loaded.runControlPlaneCommand === "function")
-    return loaded.runControlPlaneCommand(["status", ...argv]);
-  io.stderr(
-    "lbaas status: without --at this shows the control plane's live status view, which needs the control-plane commands (not in this build);\n" +
-      "  use `lbaas status --at TIME` to read the status stream directly\n",
-  );
-  return EXIT_FAILED;
-}
-
-/** Runs `status --at TIME` (status stream replay); without --at, hands over to the live view. */
+/** Runs `status --at TIME` (status stream replay); without --at, the control plane's live view. */
 export function runStatus(
   argv: readonly string[],
   io: CliIo,
   aenv: AuditEnv = processAuditEnv(),
 ): Promise<number> {
-  if (!argv.some((a) => a === "--at" || a.startsWith("--at="))) return liveStatus(argv, io);
+  if (!argv.some((a) => a === "--at" || a.startsWith("--at=")))
+    return runControlPlaneCommand(["status", ...argv]);
   const check = (o: AuditOptions): void => {
     noPositionals(o);
     if ("seq" in pointOf(o, "at"))

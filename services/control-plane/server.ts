@@ -183,6 +183,7 @@ export async function startControlPlane(
     metrics,
     logger,
     now: options.now ?? Date.now,
+    audit: { js, jsm },
     health: {
       natsConnected: () => connection.connected && !nc.isClosed(),
       streamsPresent: streamsCheck(jsm),

@@ -49,7 +49,9 @@ export interface GatewayOptions {
 }
 
 /** How long a doorbell may go unanswered by the follower before it is reopened. */
-const STALL_GRACE_MS = 1_000;
+const STALL_GRACE_MS = 500;
+/** How often the group's head sequence is read for the lag metric. */
+const HEAD_POLL_MS = 30_000;
 
 export class Gateway {
   readonly loop: ApplyLoop;
@@ -124,7 +126,12 @@ export class Gateway {
     this.running = boot.then((ok) => (ok ? this.follow(source) : undefined));
     this.every(timing.heartbeatMs, () => this.beat());
     if (timing.driftCheckMs > 0) this.every(timing.driftCheckMs, () => this.checkDrift());
+    // The group's head for the lag metric: a wildcard last-by-subject read costs the
+    // server more the longer the stream, so not every heartbeat. Between polls the
+    // lag still follows what was delivered and not yet applied.
+    this.every(HEAD_POLL_MS, () => this.pollHead());
     await boot;
+    void this.pollHead();
     this.beat();
   }
 
@@ -146,7 +153,7 @@ export class Gateway {
 
   /**
    * Follows with a stall watch: a core subscription on the group's subjects rings
-   * for every published event; a follower that then delivers nothing within 1 s
+   * for every published event; a follower that then delivers nothing within 0.5 s
    * is reopened at its checkpoint (see stall-watch.ts for the measured cause).
    */
   private async follow(source: EventSourceOptions): Promise<void> {
@@ -192,7 +199,6 @@ export class Gateway {
     } catch (err) {
       this.o.log.error({ err }, "heartbeat could not be encoded; dropped");
     }
-    void this.pollHead();
   }
 
   private async pollHead(): Promise<void> {

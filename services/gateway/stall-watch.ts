@@ -18,11 +18,16 @@ export interface StallWatchOptions {
   readonly onStall: () => void;
 }
 
+/** A check later than this was delayed by a busy event loop. */
+const LATE_MS = 20;
+
 export class StallWatch {
   private readonly o: StallWatchOptions;
-  private lastDelivery = -Infinity;
-  private pendingRing: number | null = null;
+  /** The first ring since the last delivery, or null when every ring was answered. */
+  private unanswered: number | null = null;
   private handle: unknown = null;
+  /** The check now running was postponed once because it fired late. */
+  private postponed = false;
 
   constructor(options: StallWatchOptions) {
     this.o = options;
@@ -30,14 +35,14 @@ export class StallWatch {
 
   /** An event was published on the group's subjects (the doorbell rang). */
   rang(): void {
-    if (this.handle !== null) return; // the oldest unanswered ring decides
-    this.pendingRing = this.o.timers.now();
-    this.handle = this.o.timers.set(() => this.check(), this.o.graceMs);
+    this.unanswered ??= this.o.timers.now();
+    this.arm(this.unanswered + this.o.graceMs);
   }
 
-  /** The follower delivered a message. */
+  /** The follower delivered a message: every ring so far counts as answered. */
   delivered(): void {
-    this.lastDelivery = this.o.timers.now();
+    this.unanswered = null;
+    this.postponed = false;
   }
 
   close(): void {
@@ -45,10 +50,25 @@ export class StallWatch {
     this.handle = null;
   }
 
+  private arm(at: number): void {
+    if (this.handle !== null) return;
+    this.handle = this.o.timers.set(() => this.check(), Math.max(0, at - this.o.timers.now()));
+  }
+
   private check(): void {
     this.handle = null;
-    const ringAt = this.pendingRing ?? Infinity;
-    this.pendingRing = null;
-    if (this.lastDelivery < ringAt) this.o.onStall();
+    if (this.unanswered === null) return;
+    const now = this.o.timers.now();
+    const dueAt = this.unanswered + this.o.graceMs;
+    if (now < dueAt) return this.arm(dueAt);
+    // Fired late: the event loop was busy (a long apply), and timers run before
+    // the socket data that waited meanwhile. Look again once that data was read.
+    if (now > dueAt + LATE_MS && !this.postponed) {
+      this.postponed = true;
+      return this.arm(now + LATE_MS);
+    }
+    this.postponed = false;
+    this.unanswered = null;
+    this.o.onStall();
   }
 }

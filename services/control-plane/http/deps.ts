@@ -1,5 +1,6 @@
 // What the HTTP handlers need from the running control plane.
 import type { Logger } from "pino";
+import type { AuditDeps } from "../../audit/event-log.ts";
 import type { ControlPlaneMetrics } from "../metrics.ts";
 import type { ControlPlaneSettings } from "../settings.ts";
 import type { StatusView } from "../status-view.ts";
@@ -23,4 +24,6 @@ export interface ApiDeps {
   readonly health: Health;
   /** The clock (ms); tests may fix it. */
   readonly now: () => number;
+  /** JetStream access for the read-only audit routes (/v1/audit/...). */
+  readonly audit: AuditDeps;
 }

@@ -2,6 +2,7 @@
 // served at /v1/openapi.json. A unit test checks that every route of routes.ts is
 // described here and nothing else is; keep the schemas true to the handlers.
 
+import { AUDIT_OPENAPI } from "../../audit/openapi.ts";
 import { label, OPENAPI_SCHEMAS, ref } from "./openapi-schemas.ts";
 
 const json = (schema: unknown) => ({ "application/json": { schema } });
@@ -281,6 +282,7 @@ export const OPENAPI = {
         },
       },
     },
+    ...AUDIT_OPENAPI.paths,
   },
   components: {
     headers: {
@@ -323,6 +325,6 @@ export const OPENAPI = {
         description: "defaults to the request id",
       },
     },
-    schemas: OPENAPI_SCHEMAS,
+    schemas: { ...OPENAPI_SCHEMAS, ...AUDIT_OPENAPI.schemas },
   },
 } as const;

@@ -1,6 +1,7 @@
 // The route table of the HTTP API: method, path pattern, which body limit applies
 // (single object or bulk), handler. The OpenAPI coverage test reads this table.
 import type { Handler, HttpRequest, HttpResponse } from "../../../libs/http/router.ts";
+import { auditRoutes } from "../../audit/http.ts";
 import type { ApiDeps } from "./deps.ts";
 import { inventoryHandlers } from "./inventory.ts";
 import { objectHandlers } from "./objects.ts";
@@ -78,5 +79,7 @@ export function apiRoutes(deps: ApiDeps): RouteDef[] {
     r("GET", "/healthz", op.healthz),
     r("GET", "/readyz", op.readyz),
     r("GET", "/metrics", op.metrics),
+    // Read-only audit through event replay (services/audit); at most one replay at a time.
+    ...auditRoutes(deps.audit).map((a) => r(a.method, a.pattern, a.handler)),
   ];
 }

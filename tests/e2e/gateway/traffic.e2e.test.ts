@@ -1,107 +1,126 @@
-// The whole path with real processes and real traffic: a write (an event appended
-// exactly as the control plane appends it: expected last subject sequence and
-// message id; the control-plane process had not landed on main when this was
-// written) → JetStream → the gateway process (bin/lbaas-gateway.ts) applying in
-// its own namespace → TCP from the client namespace through the VIP to backend
-// namespaces. Traffic follows each change: a new endpoint starts receiving, a
-// draining one gets no new connections while its open one keeps working, a
-// deleted service is refused.
+// The whole path with real processes and real traffic: HTTP write to the control
+// plane (bin/lbaas-control-plane.ts) → event in JetStream → the gateway process
+// (bin/lbaas-gateway.ts) applying in its own namespace → TCP from the client
+// namespace through the VIP to backend namespaces; and back: the gateway's
+// reports reach the control plane's status view. Traffic follows each change: a
+// new endpoint starts receiving, a draining one gets no new connections while its
+// open one keeps working, a deleted service is refused.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, type ChildProcess } from "node:child_process";
-import { jetstream, jetstreamManager, type JetStreamManager } from "@nats-io/jetstream";
-import { connect, type NatsConnection } from "@nats-io/transport-node";
-import { lastSequence } from "../../../libs/bus/read.ts";
-import { ensureStreams, EVENTS_STREAM } from "../../../libs/bus/streams.ts";
-import { groupFilterOf } from "../../../libs/events/event.ts";
 import type { Topology } from "../../harness/netns.ts";
 import { freePort, startJetStream, type JetStreamServer } from "../../harness/nats.ts";
 import { holdConnection, openConnections } from "../../harness/traffic-client.ts";
 import { createLab } from "../nft/lab.ts";
-import { Publisher, eventually } from "../../integration/gateway/fixture.ts";
-import { EventLog, endpointsOf, serviceOf } from "../../unit/gateway/event-log.ts";
+import { eventually } from "../../integration/gateway/fixture.ts";
 
-const GROUP = "default";
 const VIP = "203.0.113.30";
+const GATEWAY_ID = "e2e-gw";
 let lab: Topology;
 let server: JetStreamServer;
-let nc: NatsConnection;
-let jsm: JetStreamManager;
-let gateway: ChildProcess;
-let health = "";
+const processes: ChildProcess[] = [];
+let cpUrl = "";
+
+function spawnBin(name: string, args: string[]): ChildProcess {
+  const bin = new URL(`../../../bin/${name}.ts`, import.meta.url).pathname;
+  const child = spawn(process.execPath, [bin, ...args, "--log-level", "warn"], {
+    stdio: ["ignore", "ignore", "inherit"],
+  });
+  processes.push(child);
+  return child;
+}
 
 before(async () => {
   lab = await createLab({ backends: 3 });
   server = await startJetStream();
-  nc = await connect({ ...server.connectOptions, name: "gateway-e2e" });
-  jsm = await jetstreamManager(nc);
-  await ensureStreams(jsm);
-  const port = await freePort();
-  health = `http://127.0.0.1:${port}/healthz`;
   const o = server.connectOptions;
-  const auth = o.user !== undefined ? ["--nats-user", o.user, "--nats-password", o.pass ?? ""] : [];
-  const bin = new URL("../../../bin/lbaas-gateway.ts", import.meta.url).pathname;
-  const args = [
+  const nats = [
     "--nats",
     server.url,
-    ...auth,
+    ...(o.user !== undefined ? ["--nats-user", o.user, "--nats-password", o.pass ?? ""] : []),
+  ];
+  const cpPort = await freePort();
+  cpUrl = `http://127.0.0.1:${cpPort}`;
+  spawnBin("lbaas-control-plane", [...nats, "--listen", `127.0.0.1:${cpPort}`]);
+  await eventually(
+    async () => (await fetch(`${cpUrl}/readyz`).catch(() => null))?.status === 200,
+    30_000,
+    "control plane ready",
+  );
+  spawnBin("lbaas-gateway", [
+    ...nats,
     "--id",
-    "e2e-gw",
+    GATEWAY_ID,
     "--group",
-    GROUP,
+    "default",
     "--netns",
     lab.names.gateway,
-  ];
-  gateway = spawn(
-    process.execPath,
-    [bin, ...args, "--listen", `127.0.0.1:${port}`, "--log-level", "warn"],
-    {
-      stdio: ["ignore", "ignore", "inherit"],
-    },
-  );
+    "--listen",
+    "",
+  ]);
 });
 
 after(async () => {
-  if (gateway?.exitCode === null) {
-    gateway.kill("SIGTERM");
-    await new Promise((resolve) => gateway.once("exit", resolve));
+  for (const p of processes.reverse()) {
+    if (p.exitCode !== null || p.signalCode !== null) continue;
+    p.kill("SIGTERM");
+    await new Promise((resolve) => p.once("exit", resolve));
   }
-  await nc?.close();
   await server?.stop();
   await lab?.stop();
 });
 
-/** Waits until the gateway process says it applied everything written so far. */
+async function api(method: string, path: string, body?: unknown): Promise<number> {
+  const r = await fetch(`${cpUrl}${path}`, {
+    method,
+    headers: { "content-type": "application/json", "x-lbaas-actor": "e2e" },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  const text = await r.text();
+  assert.ok(r.status < 300, `${method} ${path}: ${r.status} ${text}`);
+  return r.status;
+}
+
+/** Waits until the control plane's status view says our gateway runs its group's head. */
 async function converged(): Promise<void> {
-  const head = await lastSequence(jsm, EVENTS_STREAM, groupFilterOf(GROUP));
   await eventually(
     async () => {
-      const r = await fetch(health).catch(() => null);
-      if (r === null) return false;
-      const body = (await r.json()) as { appliedSeq: number; lastApplyOk: boolean | null };
-      return body.lastApplyOk === true && body.appliedSeq >= head;
+      const r = await fetch(`${cpUrl}/v1/status?services=false`).catch(() => null);
+      if (r?.status !== 200) return false;
+      const body = (await r.json()) as {
+        gateways: { gatewayId: string; live: boolean; lagEvents: number; lastError: unknown }[];
+      };
+      const gw = body.gateways.find((g) => g.gatewayId === GATEWAY_ID);
+      return gw !== undefined && gw.live && gw.lagEvents === 0 && gw.lastError === null;
     },
     20_000,
-    `gateway applied up to ${head}`,
+    "gateway up to date in the control plane's status",
   );
 }
 
-test("traffic through the VIP follows the writes: add, drain, delete", async () => {
-  const log = new EventLog(GROUP);
-  const pub = new Publisher(() => jetstream(nc));
+test("traffic through the VIP follows the writes to the control plane: add, drain, delete", async () => {
   const [b1, b2] = lab.backends as [Topology["backends"][number], Topology["backends"][number]];
+  const service = { vips: [VIP], ports: [{ protocol: "tcp", port: 80, targetPort: 8080 }] };
 
-  await pub.publish(log.upsertService(serviceOf("web", GROUP, VIP)));
-  await pub.publish(log.replaceEndpoints(endpointsOf("web", GROUP, [b1.v4])));
+  assert.equal(
+    await api("PUT", "/v1/services/web", { ...service, endpoints: [{ address: b1.v4 }] }),
+    201,
+  );
   await converged();
   let s = await openConnections(lab, { host: VIP, port: 80, count: 20 });
   assert.deepEqual([s.answered, s.byBackend], [20, { b1: 20 }]);
 
   // A new endpoint starts receiving (round-robin: exactly half each).
-  await pub.publish(log.replaceEndpoints(endpointsOf("web", GROUP, [b1.v4, b2.v4])));
+  await api("PUT", "/v1/services/web/endpoints", {
+    endpoints: [{ address: b1.v4 }, { address: b2.v4 }],
+  });
   await converged();
   s = await openConnections(lab, { host: VIP, port: 80, count: 20 });
   assert.deepEqual([s.answered, s.byBackend], [20, { b1: 10, b2: 10 }]);
+  const rollout = (await (await fetch(`${cpUrl}/v1/status/services/web`)).json()) as {
+    current: string[];
+  };
+  assert.deepEqual(rollout.current, [GATEWAY_ID], "the control plane sees the gateway run it");
 
   // Draining: the endpoint holding an open connection gets no new ones; the open one works.
   const held = await holdConnection(lab, { host: VIP, port: 80 });
@@ -111,7 +130,7 @@ test("traffic through the VIP follows the writes: add, drain, delete", async () 
       address: b.v4,
       state: b.name === drained ? "draining" : "ready",
     }));
-    await pub.publish(log.replaceEndpoints(endpointsOf("web", GROUP, endpoints)));
+    await api("PUT", "/v1/services/web/endpoints", { endpoints });
     await converged();
     s = await openConnections(lab, { host: VIP, port: 80, count: 20 });
     assert.equal(s.answered, 20);
@@ -123,7 +142,7 @@ test("traffic through the VIP follows the writes: add, drain, delete", async () 
   }
 
   // A deleted service is no longer served.
-  await pub.publish(log.deleteService("web"));
+  await api("DELETE", "/v1/services/web");
   await converged();
   s = await openConnections(lab, { host: VIP, port: 80, count: 5, timeoutMs: 500 });
   assert.equal(s.answered, 0, JSON.stringify(s));

@@ -18,4 +18,8 @@ test("openapi - the audit routes and the document agree", () => {
     const name = r.split("/").pop() as string;
     assert.ok(name === "Error" || name in AUDIT_OPENAPI.schemas, `${name} is defined`);
   }
+  const params = JSON.stringify(AUDIT_OPENAPI.paths).match(/#\/components\/parameters\/\w+/g) ?? [];
+  for (const r of new Set(params)) {
+    assert.equal(r, "#/components/parameters/Id", "only the document's Id parameter is used");
+  }
 });
