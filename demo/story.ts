@@ -70,21 +70,18 @@ export async function runStory(dirs: StoryDirs, made: StoryMade): Promise<StoryO
   made.labs = labs;
   block(
     table(
-      [
-        "GATEWAY",
-        "CLIENT NS (198.51.100.10, .200, 2001:db8:c::10)",
-        "GATEWAY NS",
-        "BACKENDS b1-b5",
-      ],
+      ["GATEWAY", "CLIENT NS", "GATEWAY NS", "BACKEND NS"],
       labs.map((l) => [
         l.gatewayId,
         l.topology.names.client,
         l.topology.names.gateway,
-        `${l.topology.names.backends[0] ?? ""} … (192.0.2.11-15, 2001:db8:b::11-15)`,
+        `${l.topology.names.backends[0] ?? ""} … -b5`,
       ]),
     ),
   );
-  note("Clients route the VIP ranges 203.0.113.0/24 and 2001:db8:f::/64 to their gateway.");
+  note("Clients 198.51.100.10, 198.51.100.200 and 2001:db8:c::10 route the VIP ranges");
+  note("203.0.113.0/24 and 2001:db8:f::/64 to their gateway. Backends b1-b5 are");
+  note("192.0.2.11-15 and 2001:db8:b::11-15; each answers with its own name.");
 
   heading(
     "Starting the system",
