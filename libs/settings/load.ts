@@ -77,10 +77,13 @@ export function loadSettings(
       if (s.kind === "boolean" && values[`no-${s.flag}`] === true) setPath(tree, s.path, false);
       continue;
     }
+    // A list flag may be repeated and each value may hold several comma-separated items.
     const v =
-      s.kind === "list" || s.kind === "boolean"
+      s.kind === "boolean"
         ? raw
-        : convert(s, raw as string, `--${s.flag}`, problems);
+        : s.kind === "list"
+          ? (raw as string[]).flatMap((item) => splitList(item))
+          : convert(s, raw as string, `--${s.flag}`, problems);
     if (v !== undefined) setPath(tree, s.path, v);
   }
   return { tree, positionals, help: values["help"] === true, problems };
@@ -143,10 +146,7 @@ function convert(s: SettingSpec, raw: string, source: string, problems: Problem[
     case "string":
       return raw;
     case "list":
-      return raw
-        .split(",")
-        .map((x) => x.trim())
-        .filter((x) => x !== "");
+      return splitList(raw);
     case "number": {
       const n = Number(raw);
       if (raw.trim() === "" || !Number.isFinite(n)) {
@@ -175,4 +175,11 @@ function setPath(tree: Record<string, unknown>, path: string, value: unknown): v
     node = node[key] as Record<string, unknown>;
   }
   node[keys[keys.length - 1] as string] = value;
+}
+
+function splitList(raw: string): string[] {
+  return raw
+    .split(",")
+    .map((x) => x.trim())
+    .filter((x) => x !== "");
 }

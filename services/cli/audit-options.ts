@@ -10,63 +10,12 @@
 // then LBAAS_SERVER, then nats://127.0.0.1:4222. `--config FILE` may hold the
 // `nats:` settings (libs/settings/load.ts).
 import { validateNatsSettings, type NatsSettings } from "../../libs/bus/connect.ts";
+import { NATS_SETTING_SPECS } from "../../libs/bus/settings-spec.ts";
 import { formatProblem } from "../../libs/domain/errors.ts";
 import { parsePoint, type LogPoint } from "../../libs/audit/point.ts";
 import { loadSettings, type SettingSpec } from "../../libs/settings/load.ts";
 
-export const NATS_FLAGS: readonly SettingSpec[] = [
-  {
-    path: "nats.servers",
-    flag: "nats",
-    env: "NATS_URL",
-    kind: "list",
-    help: "nats server urls, comma-separated",
-  },
-  { path: "nats.user", flag: "nats-user", env: "NATS_USER", kind: "string", help: "nats user" },
-  {
-    path: "nats.password",
-    flag: "nats-password",
-    env: "NATS_PASSWORD",
-    kind: "string",
-    help: "nats password",
-  },
-  { path: "nats.token", flag: "nats-token", env: "NATS_TOKEN", kind: "string", help: "nats token" },
-  {
-    path: "nats.nkeySeedFile",
-    flag: "nats-nkey-file",
-    env: "NATS_NKEY_FILE",
-    kind: "string",
-    help: "nkey seed file",
-  },
-  {
-    path: "nats.credsFile",
-    flag: "nats-creds",
-    env: "NATS_CREDS",
-    kind: "string",
-    help: "nats .creds file",
-  },
-  {
-    path: "nats.tls.caFile",
-    flag: "nats-tls-ca",
-    env: "NATS_TLS_CA",
-    kind: "string",
-    help: "ca to trust",
-  },
-  {
-    path: "nats.tls.certFile",
-    flag: "nats-tls-cert",
-    env: "NATS_TLS_CERT",
-    kind: "string",
-    help: "client certificate",
-  },
-  {
-    path: "nats.tls.keyFile",
-    flag: "nats-tls-key",
-    env: "NATS_TLS_KEY",
-    kind: "string",
-    help: "client key",
-  },
-];
+export const NATS_FLAGS: readonly SettingSpec[] = NATS_SETTING_SPECS;
 
 const COMMON_FLAGS: readonly SettingSpec[] = [
   {

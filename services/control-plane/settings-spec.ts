@@ -1,66 +1,11 @@
 // Every setting of the control plane: key, flag, env variable, and help text with its
 // default. The README's table says the same; keep them in step.
 import { MAX_ENDPOINTS } from "../../libs/domain/limits.ts";
+import { NATS_SETTING_SPECS } from "../../libs/bus/settings-spec.ts";
 import type { SettingSpec } from "../../libs/settings/load.ts";
 
 export const SETTINGS: readonly SettingSpec[] = [
-  {
-    path: "nats.servers",
-    flag: "nats",
-    env: "NATS_URL",
-    kind: "list",
-    help: "nats server urls, comma-separated (default nats://127.0.0.1:4222)",
-  },
-  {
-    path: "nats.user",
-    flag: "nats-user",
-    env: "NATS_USER",
-    kind: "string",
-    help: "nats user (with --nats-password)",
-  },
-  {
-    path: "nats.password",
-    flag: "nats-password",
-    env: "NATS_PASSWORD",
-    kind: "string",
-    help: "nats password",
-  },
-  { path: "nats.token", flag: "nats-token", env: "NATS_TOKEN", kind: "string", help: "nats token" },
-  {
-    path: "nats.nkeySeedFile",
-    flag: "nats-nkey-file",
-    env: "NATS_NKEY_FILE",
-    kind: "string",
-    help: "file holding an nkey seed",
-  },
-  {
-    path: "nats.credsFile",
-    flag: "nats-creds",
-    env: "NATS_CREDS",
-    kind: "string",
-    help: "nats .creds file (jwt + nkey)",
-  },
-  {
-    path: "nats.tls.caFile",
-    flag: "nats-tls-ca",
-    env: "NATS_TLS_CA",
-    kind: "string",
-    help: "ca certificate to trust for nats tls",
-  },
-  {
-    path: "nats.tls.certFile",
-    flag: "nats-tls-cert",
-    env: "NATS_TLS_CERT",
-    kind: "string",
-    help: "client certificate for nats mutual tls",
-  },
-  {
-    path: "nats.tls.keyFile",
-    flag: "nats-tls-key",
-    env: "NATS_TLS_KEY",
-    kind: "string",
-    help: "client key for nats mutual tls",
-  },
+  ...NATS_SETTING_SPECS,
   {
     path: "listen",
     flag: "listen",

@@ -1,6 +1,9 @@
 // The gateway's settings as libs/settings declares them: config key, flag, env
 // variable, kind and help text. Validation and defaults are in settings.ts.
+import { NATS_SETTING_SPECS } from "../../libs/bus/settings-spec.ts";
 import type { SettingSpec } from "../../libs/settings/load.ts";
+
+export { NATS_SETTING_SPECS };
 
 const NFT_FLAGS = [
   ["nat-table-name", "string", "nat table (family inet) owned by the gateway (default lbaas)"],
@@ -24,58 +27,6 @@ export const NFT_SETTING_SPECS: readonly SettingSpec[] = NFT_FLAGS.map(([key, ki
   kind,
   help,
 }));
-
-/** The NATS connection flags (keys of libs/bus validateNatsSettings under `nats`). */
-export const NATS_SETTING_SPECS: readonly SettingSpec[] = [
-  {
-    path: "nats.servers",
-    flag: "nats",
-    env: "NATS_URL",
-    kind: "list",
-    help: "nats server url(s), comma-separated in env",
-  },
-  { path: "nats.user", flag: "nats-user", env: "NATS_USER", kind: "string", help: "nats user" },
-  {
-    path: "nats.password",
-    flag: "nats-password",
-    env: "NATS_PASSWORD",
-    kind: "string",
-    help: "nats password",
-  },
-  { path: "nats.token", flag: "nats-token", env: "NATS_TOKEN", kind: "string", help: "nats token" },
-  {
-    path: "nats.credsFile",
-    flag: "nats-creds",
-    env: "NATS_CREDS",
-    kind: "string",
-    help: "nats .creds file",
-  },
-  {
-    path: "nats.nkeySeedFile",
-    flag: "nats-nkey",
-    env: "NATS_NKEY",
-    kind: "string",
-    help: "nats nkey seed file",
-  },
-  {
-    path: "nats.tls.caFile",
-    flag: "nats-tls-ca",
-    kind: "string",
-    help: "ca to trust for nats tls",
-  },
-  {
-    path: "nats.tls.certFile",
-    flag: "nats-tls-cert",
-    kind: "string",
-    help: "client certificate for nats tls",
-  },
-  {
-    path: "nats.tls.keyFile",
-    flag: "nats-tls-key",
-    kind: "string",
-    help: "client key for nats tls",
-  },
-];
 
 /** Every setting of the gateway process. */
 export const GATEWAY_SETTING_SPECS: readonly SettingSpec[] = [

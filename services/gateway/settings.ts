@@ -97,7 +97,14 @@ export function validateGatewayConfig(
   for (const key of Object.keys(tree))
     if (!TOP_KEYS.has(key)) add(key, `unknown setting ${JSON.stringify(key)}`);
 
-  const nats = validateNatsSettings(tree["nats"] ?? {}, "nats");
+  // Like the control plane: a local nats-server unless told otherwise.
+  const natsTree = tree["nats"] ?? {};
+  const nats = validateNatsSettings(
+    typeof natsTree === "object" && natsTree !== null && !Array.isArray(natsTree)
+      ? { servers: ["nats://127.0.0.1:4222"], ...natsTree }
+      : natsTree,
+    "nats",
+  );
   if (!nats.ok) problems.push(...nats.problems);
 
   const id = tree["id"] ?? gatewayIdFromHostname(hostname);

@@ -108,8 +108,14 @@ test("gateway settings - every problem is listed with its key", () => {
   ]);
 });
 
-test("gateway settings - missing nats servers is a problem", () => {
+test("gateway settings - without nats servers the gateway uses the local default", () => {
   const r = configOf([]);
+  assert.equal(r.ok, true, JSON.stringify(r));
+  assert.deepEqual(r.ok ? r.value.nats.servers : [], ["nats://127.0.0.1:4222"]);
+});
+
+test("gateway settings - an empty nats server list is a problem", () => {
+  const r = configOf([], { NATS_URL: " , " });
   assert.equal(r.ok, false);
   assert.deepEqual(r.ok ? [] : r.problems.map((p) => p.path), ["nats.servers"]);
 });

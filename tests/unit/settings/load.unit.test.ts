@@ -64,3 +64,8 @@ test("settings - a config file that is not a mapping is a problem", () => {
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test("settings - a list flag splits commas and may repeat", () => {
+  const got = loadSettings(specs, ["--nats", "nats://a:1,nats://b:2", "--nats", "nats://c:3"], {});
+  assert.deepEqual(got.tree, { nats: { servers: ["nats://a:1", "nats://b:2", "nats://c:3"] } });
+});
