@@ -8,6 +8,7 @@ import { jetstream, jetstreamManager, type JetStreamManager } from "@nats-io/jet
 import { setTimeout as sleep } from "node:timers/promises";
 import { isBusError } from "../../libs/bus/errors.ts";
 import { pino, type Logger } from "pino";
+import { REDACT_SECRETS } from "../../libs/settings/redact.ts";
 import { natsConnectOptions } from "../../libs/bus/connect.ts";
 import { ensureStreams, EVENTS_STREAM, STATUS_STREAM } from "../../libs/bus/streams.ts";
 import { Router } from "../../libs/http/router.ts";
@@ -36,18 +37,7 @@ export function createLogger(level: string, destination?: NodeJS.WritableStream)
   const options = {
     level,
     base: { service: "lbaas-control-plane" },
-    redact: {
-      paths: [
-        "password",
-        "token",
-        "*.password",
-        "*.token",
-        "nats.tls.keyFile",
-        "headers.authorization",
-        'headers["x-lbaas-token"]',
-      ],
-      censor: "[REDACTED]",
-    },
+    redact: REDACT_SECRETS,
   };
   return destination === undefined ? pino(options) : pino(options, destination as never);
 }

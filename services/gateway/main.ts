@@ -7,6 +7,7 @@ import type { Server } from "node:http";
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { pino, type Logger } from "pino";
+import { REDACT_SECRETS } from "../../libs/settings/redact.ts";
 import { collectDefaultMetrics, type Registry } from "prom-client";
 import { natsConnectOptions } from "../../libs/bus/connect.ts";
 import { formatProblems } from "../../libs/domain/errors.ts";
@@ -66,7 +67,11 @@ export async function runGateway(
 ): Promise<number> {
   const config = configFrom(argv, env);
   if (typeof config === "number") return config;
-  const log = pino({ level: config.logLevel, base: { gateway: config.id, group: config.group } });
+  const log = pino({
+    level: config.logLevel,
+    base: { gateway: config.id, group: config.group },
+    redact: REDACT_SECRETS,
+  });
   let gateway: Gateway | null = null;
   let registry: Registry | null = null;
   let server: Server | null = null;
