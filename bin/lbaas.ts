@@ -47,6 +47,13 @@ const COMMANDS: Record<string, { run: Command; usage: string }> = {
   audit: { run: (argv, io) => runAuditCommand(argv, io), usage: AUDIT_USAGE },
 };
 
+// `lbaas render … | head` closes our stdout early: that is the reader's choice, not an
+// error worth a stack trace.
+process.stdout.on("error", (err: NodeJS.ErrnoException) => {
+  if (err.code === "EPIPE") process.exit(process.exitCode ?? 0);
+  throw err;
+});
+
 const io: CliIo = {
   stdout: (t) => process.stdout.write(t),
   stderr: (t) => process.stderr.write(t),
