@@ -11,7 +11,8 @@
 //
 // Phase 1 publishes `rate` events/s for `seconds` and prints per-event delivery
 // latency over all followers (publish → follower got it): p50, p99, max, and how
-// many deliveries took more than 1 s and 2 s. Phase 2 publishes nothing for
+// many deliveries took more than 1 s and 2 s, and the JetStream API requests
+// served meanwhile (libs/bus: 3 per consumer it replaced). Phase 2 publishes nothing for
 // `idle-seconds` and prints what the idle followers cost the server: client →
 // server messages per second per follower (pull requests: `in_msgs` of /varz),
 // server → client messages per follower (heartbeats, 408s), and server CPU.
@@ -114,6 +115,12 @@ async function varz(monitor: string): Promise<Varz> {
   return (await (await fetch(`${monitor}/varz`)).json()) as Varz;
 }
 
+/** JetStream API requests served so far (consumer creates, deletes, infos, ...). */
+async function apiRequests(monitor: string): Promise<number> {
+  const jsz = (await (await fetch(`${monitor}/jsz`)).json()) as { api: { total: number } };
+  return jsz.api.total;
+}
+
 /** CPU seconds (user + system) the process used so far. */
 function cpuSeconds(pid: number): number {
   const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
@@ -161,6 +168,7 @@ process.stderr.write(
 await sleep(1_000);
 
 const events = Math.round(RATE * SECONDS);
+const api0 = await apiRequests(monitor);
 const t0 = performance.now();
 for (let k = 0; k < events; k++) {
   const due = t0 + (k * 1_000) / RATE;
@@ -171,6 +179,7 @@ for (let k = 0; k < events; k++) {
   sentAt.set(ack.seq, sent);
 }
 await sleep(12_000); // let stalled followers catch up (heartbeats missed: ~10 s)
+const api1 = await apiRequests(monitor);
 
 let missing = 0;
 let over1s = 0;
@@ -208,6 +217,8 @@ console.log(
     deliveries_over_1s: over1s,
     deliveries_over_2s: over2s,
     followers_with_a_delivery_over_1s: stalledFollowers.size,
+    // libs/bus: 3 per consumer replaced (info, delete, create)
+    api_requests_while_publishing: api1 - api0,
   }),
 );
 
