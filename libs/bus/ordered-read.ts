@@ -23,18 +23,30 @@ import type { Start } from "./open-consumer.ts";
 import { watchRead } from "./read-watch.ts";
 import type { ReadWatch } from "./read-watch.ts";
 
+/** How a round's pull requests last and how often an idle one hears from the server. */
+export interface PullTiming {
+  /** `expires` of each pull request (ms, >= 2 heartbeats). */
+  readonly expiresMs: number;
+  /** Idle heartbeat the server sends while a pull waits (ms). */
+  readonly heartbeatMs: number;
+}
+
+/**
+ * Heartbeats every 5 s: a consumer lost on a server that died behind a healthy
+ * connection is noticed in ~10 s (two missed). `expires` 60 s (client default
+ * 30 s): an idle follower costs the server one pull request a minute and a
+ * heartbeat every 5 s; every expiry is also a chance for 2.9.10 to drop the pull
+ * without its 408 (read-watch.ts), caught ~250 ms after the expiry.
+ */
+const PULL_TIMING: PullTiming = { expiresMs: 60_000, heartbeatMs: 5_000 };
+
 /**
  * Messages per pull request. Measured on one host (2.9.10, small messages):
  * 100 (the client's default) gives ~100k msg/s, 1,000 ~170k msg/s, 5,000 ~195k msg/s.
  * The client refuses max_bytes together with max_messages (and caps a byte-only
  * pull at 100 messages), so memory is bounded by count: ~2 batches in flight.
- * Idle heartbeats every 5 s: a consumer lost on a server that died behind a
- * healthy connection is noticed in ~10 s (two missed). `expires` 60 s (client
- * default 30 s): an idle follower costs the server one pull request a minute and
- * a heartbeat every 5 s; every expiry is also a chance for 2.9.10 to drop the
- * pull without its 408 (read-watch.ts), caught ~250 ms after the expiry.
  */
-const PULL = { max_messages: 2_000, expires: 60_000, idle_heartbeat: 5_000 };
+const PULL_BATCH = 2_000;
 
 /** Per-message decision of a bounded read. */
 export type Verdict = "yield" | "yield_and_end" | "end";
@@ -49,6 +61,8 @@ export interface OrderedReadPlan {
   /** Optional per-message bound (e.g. "up to sequence N"). */
   readonly decide?: (m: JsMsg) => Verdict;
   readonly signal?: AbortSignal;
+  /** Pull timing; tests shorten it (default: 60 s pulls, 5 s heartbeats). */
+  readonly pull?: PullTiming;
 }
 
 /**
@@ -64,6 +78,7 @@ export async function* orderedRead(
 ): AsyncGenerator<BusMessage, void, undefined> {
   const what = `read ${plan.stream} ${JSON.stringify(plan.filterSubject)}`;
   let cursor = 0; // stream sequence of the last message yielded
+  const pull = plan.pull ?? PULL_TIMING;
   for (;;) {
     if (plan.signal?.aborted === true) return;
     const start: Start = cursor === 0 ? plan.start : { startSeq: cursor + 1 };
@@ -72,7 +87,11 @@ export async function* orderedRead(
     let restart = false;
     try {
       if (plan.bounded && (await consumer.info(true)).num_pending === 0) return;
-      const messages = await consumer.consume(PULL);
+      const messages = await consumer.consume({
+        max_messages: PULL_BATCH,
+        expires: pull.expiresMs,
+        idle_heartbeat: pull.heartbeatMs,
+      });
       const stop = (): void => void messages.stop();
       const replace = (): void => {
         restart = true;
@@ -83,7 +102,7 @@ export async function* orderedRead(
       if (plan.signal?.aborted) stop();
       const watch = watchRead(
         consumer,
-        { bounded: plan.bounded, pullExpiresMs: PULL.expires },
+        { bounded: plan.bounded, pullExpiresMs: pull.expiresMs },
         stop,
         replace,
       );
