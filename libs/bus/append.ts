@@ -1,11 +1,12 @@
 // Appending one event to its aggregate's subject with optimistic concurrency and
 // de-duplication. Bytes in, sequence out: the bus does not know the schema.
 import { headers as natsHeaders } from "@nats-io/transport-node";
-import type { JetStreamClient, StoredMsg } from "@nats-io/jetstream";
-import { ConflictError, BusError, isJetStreamApiError, toBusError } from "./errors.ts";
+import type { JetStreamClient } from "@nats-io/jetstream";
+import { conflictFor, settleRefusal, storedIs } from "./append-outcome.ts";
+import { BusError, isJetStreamApiError, toBusError } from "./errors.ts";
+import { VERSION_HEADER } from "./version.ts";
 
-/** Header carrying the aggregate version of the event (a decimal integer >= 1). */
-export const VERSION_HEADER = "Lbaas-Version";
+export { parseVersion, VERSION_HEADER } from "./version.ts";
 
 /** One event to append. */
 export interface AppendRequest {
@@ -19,7 +20,11 @@ export interface AppendRequest {
   readonly version: number;
   /** Stream sequence of the subject's last message as the writer knows it; 0 = subject must be empty. */
   readonly expectedLastSubjectSeq: number;
-  /** Extra headers, e.g. `{"Lbaas-Event-Type": "ServiceUpserted"}`. */
+  /**
+   * Extra headers, e.g. `{"Lbaas-Event-Type": "ServiceUpserted"}`. May add the
+   * stream-wide guards `Nats-Expected-Last-Sequence` and `Nats-Expected-Last-Msg-Id`;
+   * their refusals are `ConflictError`s too.
+   */
   readonly headers?: Readonly<Record<string, string>>;
   /** The stream that must capture the subject (checked by the server; also speeds up conflict reads). */
   readonly stream?: string;
@@ -53,8 +58,11 @@ export interface AppendResult {
  * with `duplicate: true`.
  *
  * Failures:
- * - the subject moved on (server API error 10071) → `ConflictError`
- *   (`version_conflict`) with the subject's current last sequence and version;
+ * - a guard refused → `ConflictError` (`version_conflict`) with the subject's
+ *   current last sequence and version, and `guard` naming the guard: the subject
+ *   moved on (`last_subject_sequence`, API error 10071), or, when the headers add
+ *   them, the stream moved on (`last_sequence`, also 10071) or its last message is
+ *   another one (`last_msg_id`, API error 10070);
  * - no ack in time → `BusError` `timeout` (the event may or may not be stored:
  *   retry with the same msgId and expected sequence);
  * - no stream captures the subject → `no_stream`;
@@ -85,101 +93,11 @@ export async function appendEvent(js: JetStreamClient, req: AppendRequest): Prom
       ...(req.timeoutMs !== undefined ? { timeout: req.timeoutMs } : {}),
     });
     if (ack.duplicate && !(await storedIs(js, req, ack.stream, ack.seq)))
-      throw await conflictFor(js, { ...req, stream: ack.stream }, null);
+      throw await conflictFor(js, { ...req, stream: ack.stream });
     return { seq: ack.seq, duplicate: ack.duplicate };
   } catch (err) {
-    if (isJetStreamApiError(err, 10071)) return settleRefusal(js, req, err);
+    if (isJetStreamApiError(err, 10071) || isJetStreamApiError(err, 10070))
+      return await settleRefusal(js, req, err);
     throw toBusError(err, "publish_failed", `publish ${JSON.stringify(req.subject)}`);
   }
-}
-
-/**
- * A duplicate ack only says that SOME message with this id is stored. With
- * deterministic ids (`<aggregate>.v<version>`) two writers racing for the same
- * version share the id, and 2.9.10 checks ids before expected sequences: the loser
- * would get `duplicate: true` for the winner's event. So compare the stored bytes:
- * a genuine retry stored the very same bytes; anything else is a conflict.
- */
-async function storedIs(
-  js: JetStreamClient,
-  req: AppendRequest,
-  stream: string,
-  seq: number,
-): Promise<boolean> {
-  const jsm = await js.jetstreamManager();
-  const stored = await jsm.streams.getMessage(stream, { seq });
-  return stored !== null && stored.subject === req.subject && sameBytes(stored.data, req.data);
-}
-
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && a.every((x, i) => x === b[i]);
-}
-
-/**
- * "Wrong last sequence" is also what a writer gets when retrying an event that
- * WAS stored (the ack got lost: a timeout, a leader change) once the duplicate
- * window has passed or when a new stream leader answers the retry. If the
- * subject's last message is this very event (same msgId, same bytes), the append
- * succeeded: report it as a duplicate. Otherwise it is a conflict.
- */
-async function settleRefusal(
-  js: JetStreamClient,
-  req: AppendRequest,
-  cause: Error,
-): Promise<AppendResult> {
-  const last = await lastOfSubject(js, req).catch((err: unknown) => err as Error);
-  if (
-    !(last instanceof Error) &&
-    last !== null &&
-    last.header.get("Nats-Msg-Id") === req.msgId &&
-    sameBytes(last.data, req.data)
-  )
-    return { seq: last.seq, duplicate: true };
-  throw conflictFrom(req, last, cause);
-}
-
-async function lastOfSubject(js: JetStreamClient, req: AppendRequest): Promise<StoredMsg | null> {
-  const jsm = await js.jetstreamManager();
-  const stream = req.stream ?? (await jsm.streams.find(req.subject));
-  return jsm.streams.getMessage(stream, { last_by_subj: req.subject });
-}
-
-/**
- * Reads the subject's last message to tell the writer where the aggregate is now.
- * The read goes to the stream leader (STREAM.MSG.GET), not to a direct get, which
- * any replica may answer and a lagging follower might answer with an older message.
- */
-async function conflictFor(
-  js: JetStreamClient,
-  req: AppendRequest,
-  cause: Error | null,
-): Promise<ConflictError> {
-  const last = await lastOfSubject(js, req).catch((err: unknown) => err as Error);
-  return conflictFrom(req, last, cause);
-}
-
-function conflictFrom(
-  req: AppendRequest,
-  last: StoredMsg | null | Error,
-  cause: Error | null,
-): ConflictError {
-  const details = { subject: req.subject, expectedLastSubjectSeq: req.expectedLastSubjectSeq };
-  const options = cause === null ? {} : { cause };
-  if (last === null)
-    return new ConflictError({ ...details, currentLastSeq: 0, currentVersion: 0 }, options);
-  if (last instanceof Error)
-    // The refusal stands even when the follow-up read fails; say what is unknown.
-    return new ConflictError(
-      { ...details, currentLastSeq: -1, currentVersion: null },
-      { cause: new AggregateError(cause === null ? [last] : [cause, last], "reading failed") },
-    );
-  const currentVersion = parseVersion(last.header.get(VERSION_HEADER));
-  return new ConflictError({ ...details, currentLastSeq: last.seq, currentVersion }, options);
-}
-
-/** Parses a `Lbaas-Version` header value; null when absent or not a positive integer. */
-export function parseVersion(value: string | undefined): number | null {
-  if (value === undefined || !/^[1-9][0-9]{0,15}$/.test(value)) return null;
-  const n = Number(value);
-  return Number.isSafeInteger(n) ? n : null;
 }

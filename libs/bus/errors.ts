@@ -27,6 +27,18 @@ export class BusError extends Error {
   }
 }
 
+/**
+ * Which optimistic-concurrency guard refused an append (nats-server 2.9.10 codes):
+ * - `last_subject_sequence`: `Nats-Expected-Last-Subject-Sequence`, the aggregate
+ *   moved on (API error 10071, "wrong last sequence: <subject's last>");
+ * - `last_sequence`: `Nats-Expected-Last-Sequence`, something was appended to the
+ *   stream (the SAME API error 10071, "wrong last sequence: <stream's last>"; told
+ *   apart from the subject guard by the sequence it names);
+ * - `last_msg_id`: `Nats-Expected-Last-Msg-Id`, the stream's last message is
+ *   another one (API error 10070, "wrong last msg ID: <its id>").
+ */
+export type ConflictGuard = "last_subject_sequence" | "last_sequence" | "last_msg_id";
+
 /** What an optimistic-concurrency refusal knows about the subject at the time of the refusal. */
 export interface ConflictDetails {
   readonly subject: string;
@@ -39,30 +51,56 @@ export interface ConflictDetails {
    * subject is empty; null when the last message carries no readable version.
    */
   readonly currentVersion: number | null;
+  /** The guard that refused; default `last_subject_sequence`. */
+  readonly guard?: ConflictGuard;
+  /**
+   * For `last_sequence` / `last_msg_id`: what the writer expected (the header's
+   * value) and what the server found (the stream's last sequence / message id,
+   * "" when unknown). Ignored for `last_subject_sequence`.
+   */
+  readonly expected?: string;
+  readonly found?: string;
 }
 
 /**
- * The server refused an append because the subject moved on since the writer read
- * it (JetStream API error 10071, "wrong last sequence"). Code `version_conflict`.
+ * The server refused an append because something moved on since the writer read
+ * it: the subject (JetStream API error 10071, "wrong last sequence"), the stream
+ * (10071 too) or the stream's last message (10070, "wrong last msg id"); `guard`
+ * says which. Code `version_conflict`.
  */
 export class ConflictError extends BusError implements ConflictDetails {
   readonly subject: string;
   readonly expectedLastSubjectSeq: number;
   readonly currentLastSeq: number;
   readonly currentVersion: number | null;
+  readonly guard: ConflictGuard;
+  /** What the refusing guard expected (for the subject guard: the expected subject sequence). */
+  readonly expected: string;
+  /** What the refusing guard found (for the subject guard: the subject's last sequence now). */
+  readonly found: string;
 
   constructor(details: ConflictDetails, options?: ErrorOptions) {
-    super(
-      "version_conflict",
-      `subject ${JSON.stringify(details.subject)}: expected last sequence ${details.expectedLastSubjectSeq}, ` +
-        `it is ${details.currentLastSeq} (current version ${details.currentVersion ?? "unknown"})`,
-      options,
-    );
+    const guard = details.guard ?? "last_subject_sequence";
+    const subjectGuard = guard === "last_subject_sequence";
+    const expected = subjectGuard
+      ? String(details.expectedLastSubjectSeq)
+      : (details.expected ?? "");
+    const found = subjectGuard ? String(details.currentLastSeq) : (details.found ?? "");
+    const version = `current version ${details.currentVersion ?? "unknown"}`;
+    const what = {
+      last_subject_sequence: `expected last sequence ${expected}, it is ${found} (${version})`,
+      last_sequence: `expected the stream's last sequence ${expected}, it is ${found} (subject at ${details.currentLastSeq}, ${version})`,
+      last_msg_id: `expected the stream's last message id ${JSON.stringify(expected)}, it is ${JSON.stringify(found)} (subject at ${details.currentLastSeq}, ${version})`,
+    }[guard];
+    super("version_conflict", `subject ${JSON.stringify(details.subject)}: ${what}`, options);
     this.name = "ConflictError";
     this.subject = details.subject;
     this.expectedLastSubjectSeq = details.expectedLastSubjectSeq;
     this.currentLastSeq = details.currentLastSeq;
     this.currentVersion = details.currentVersion;
+    this.guard = guard;
+    this.expected = expected;
+    this.found = found;
   }
 }
 
@@ -106,7 +144,7 @@ export function isBusError(err: unknown, code?: BusErrorCode): err is BusError {
   return err instanceof BusError && (code === undefined || err.code === code);
 }
 
-/** True when `err` is an optimistic-concurrency refusal (code `version_conflict`). */
+/** True when `err` is an optimistic-concurrency refusal (code `version_conflict`), whichever guard refused. */
 export function isConflict(err: unknown): err is ConflictError {
   return err instanceof ConflictError;
 }

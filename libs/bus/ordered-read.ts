@@ -7,9 +7,10 @@
 // pull asks for too few messages and the stream stalls until two heartbeats are
 // missed (measured: 45 s); and it never replaces a consumer whose cluster node
 // died (measured: stuck for 60 s and counting). So whenever the client announces
-// a `reset`, heartbeats go missing, or nothing at all arrives for 20 s while we
-// wait (read-watch.ts), this engine drops that consumer and opens a fresh one at
-// cursor + 1: no gap, no duplicate, no stall.
+// a `reset`, heartbeats go missing, a pull request is lost by the server (2.9.10
+// drops an expired one without its 408 now and then), or nothing at all arrives
+// for 20 s while we wait (read-watch.ts), this engine drops that consumer and
+// opens a fresh one at cursor + 1: no gap, no duplicate, no stall.
 //
 // nats-server 2.9.10 limits that shape it: one filter subject (no
 // `filter_subjects` arrays), no batch direct get, no `start_time` direct get.
@@ -22,16 +23,30 @@ import type { Start } from "./open-consumer.ts";
 import { watchRead } from "./read-watch.ts";
 import type { ReadWatch } from "./read-watch.ts";
 
+/** How a round's pull requests last and how often an idle one hears from the server. */
+export interface PullTiming {
+  /** `expires` of each pull request (ms, >= 2 heartbeats). */
+  readonly expiresMs: number;
+  /** Idle heartbeat the server sends while a pull waits (ms). */
+  readonly heartbeatMs: number;
+}
+
+/**
+ * Heartbeats every 5 s: a consumer lost on a server that died behind a healthy
+ * connection is noticed in ~10 s (two missed). `expires` 60 s (client default
+ * 30 s): an idle follower costs the server one pull request a minute and a
+ * heartbeat every 5 s; every expiry is also a chance for 2.9.10 to drop the pull
+ * without its 408 (read-watch.ts), caught ~250 ms after the expiry.
+ */
+const PULL_TIMING: PullTiming = { expiresMs: 60_000, heartbeatMs: 5_000 };
+
 /**
  * Messages per pull request. Measured on one host (2.9.10, small messages):
  * 100 (the client's default) gives ~100k msg/s, 1,000 ~170k msg/s, 5,000 ~195k msg/s.
  * The client refuses max_bytes together with max_messages (and caps a byte-only
  * pull at 100 messages), so memory is bounded by count: ~2 batches in flight.
- * `expires` 10 s (client default 30 s): heartbeats every 5 s, so a consumer lost
- * on a server that died behind a healthy connection is noticed in ~10 s, for one
- * idle pull request per follower every 10 s.
  */
-const PULL = { max_messages: 2_000, expires: 10_000 };
+const PULL_BATCH = 2_000;
 
 /** Per-message decision of a bounded read. */
 export type Verdict = "yield" | "yield_and_end" | "end";
@@ -46,6 +61,8 @@ export interface OrderedReadPlan {
   /** Optional per-message bound (e.g. "up to sequence N"). */
   readonly decide?: (m: JsMsg) => Verdict;
   readonly signal?: AbortSignal;
+  /** Pull timing; tests shorten it (default: 60 s pulls, 5 s heartbeats). */
+  readonly pull?: PullTiming;
 }
 
 /**
@@ -61,6 +78,7 @@ export async function* orderedRead(
 ): AsyncGenerator<BusMessage, void, undefined> {
   const what = `read ${plan.stream} ${JSON.stringify(plan.filterSubject)}`;
   let cursor = 0; // stream sequence of the last message yielded
+  const pull = plan.pull ?? PULL_TIMING;
   for (;;) {
     if (plan.signal?.aborted === true) return;
     const start: Start = cursor === 0 ? plan.start : { startSeq: cursor + 1 };
@@ -69,7 +87,11 @@ export async function* orderedRead(
     let restart = false;
     try {
       if (plan.bounded && (await consumer.info(true)).num_pending === 0) return;
-      const messages = await consumer.consume(PULL);
+      const messages = await consumer.consume({
+        max_messages: PULL_BATCH,
+        expires: pull.expiresMs,
+        idle_heartbeat: pull.heartbeatMs,
+      });
       const stop = (): void => void messages.stop();
       const replace = (): void => {
         restart = true;
@@ -78,7 +100,12 @@ export async function* orderedRead(
       plan.signal?.addEventListener("abort", stop, { once: true });
       // aborted while the consumer was being created (the listener came too late)
       if (plan.signal?.aborted) stop();
-      const watch = watchRead(consumer, plan.bounded, stop, replace);
+      const watch = watchRead(
+        consumer,
+        { bounded: plan.bounded, pullExpiresMs: pull.expiresMs },
+        stop,
+        replace,
+      );
       void watchStatus(messages, watch, replace);
       try {
         for await (const m of messages) {
@@ -121,6 +148,7 @@ async function watchStatus(
   try {
     for await (const s of messages.status()) {
       if (s.type === "heartbeat") watch.heartbeat();
+      if (s.type === "next") watch.pulled();
       if (s.type === "reset" || s.type === "heartbeats_missed") {
         replace();
         return;

@@ -14,7 +14,7 @@
 // publish idempotent within the duplicate window.
 import type { JetStreamClient } from "@nats-io/jetstream";
 import { appendEvent } from "../../libs/bus/append.ts";
-import { isConflict, isJetStreamApiError } from "../../libs/bus/errors.ts";
+import { isConflict } from "../../libs/bus/errors.ts";
 import { EVENTS_STREAM } from "../../libs/bus/streams.ts";
 import { encodeEvent } from "../../libs/events/codec.ts";
 import { messageIdOf, subjectOf, type LbEvent } from "../../libs/events/event.ts";
@@ -166,13 +166,9 @@ async function append(
 
 /**
  * True when an append was refused because another writer appended first: a
- * ConflictError (wrong last subject or stream sequence, API error 10071) or a wrong
- * last message id (API error 10070, which the bus reports as `publish_failed`).
+ * ConflictError from any of the three guards (wrong last subject or stream
+ * sequence, API error 10071; wrong last message id, API error 10070).
  */
 export function isStreamConflict(err: unknown): boolean {
-  return (
-    isConflict(err) ||
-    isJetStreamApiError(err, 10070) ||
-    (err instanceof Error && isJetStreamApiError(err.cause, 10070))
-  );
+  return isConflict(err);
 }

@@ -32,8 +32,10 @@ export async function afterFailure(
   if (isStreamConflict(error)) {
     metrics.conflicts.inc({ reason: "stream" });
     if (caughtUp && attempt < maxAttempts) return "retry";
-    const where = isConflict(error) ? parseSubject(error.subject) : null;
-    if (where !== null && isConflict(error))
+    // A refused message id chain is contention, not the aggregate's version.
+    const aggregate = isConflict(error) && error.guard !== "last_msg_id";
+    const where = aggregate ? parseSubject(error.subject) : null;
+    if (where !== null && aggregate)
       return {
         outcome: "version_conflict",
         kind: where.kind,

@@ -161,6 +161,65 @@ test("a retry after the duplicate window whose event is stored is a duplicate, n
   assert.equal((await f.jsm.streams.info("SHORT_WINDOW")).state.messages, 1);
 });
 
+test("each guard's refusal is a ConflictError naming the guard (2.9.10: 10071, 10071, 10070)", async () => {
+  await f.jsm.streams.add({ name: "GUARDS", subjects: ["guards.>"] });
+  const stream = "GUARDS";
+  const append = (subject: string, v: number, expected: number, headers = {}) =>
+    appendEvent(f.js, {
+      subject,
+      data: bytes(`${subject} v${v}`),
+      msgId: `${subject}.v${v}`,
+      version: v,
+      expectedLastSubjectSeq: expected,
+      headers,
+      stream,
+    });
+  const a = "guards.service.a";
+  const b = "guards.service.b";
+  const a1 = await append(a, 1, 0); // seq 1
+  await append(b, 1, 0); // seq 2
+  const refused = (p: Promise<unknown>) =>
+    p.then(
+      () => assert.fail("expected a refusal"),
+      (err: unknown) => {
+        assert.ok(isConflict(err), String(err));
+        return err;
+      },
+    );
+
+  // The aggregate is where the writer saw it, the stream is not.
+  const stream1 = await refused(append(a, 2, a1.seq, { "Nats-Expected-Last-Sequence": "1" }));
+  assert.equal(stream1.guard, "last_sequence");
+  assert.deepEqual([stream1.expected, stream1.found], ["1", "2"]);
+  assert.deepEqual([stream1.currentLastSeq, stream1.currentVersion], [a1.seq, 1]);
+
+  // Both sequences right, the message id chain wrong.
+  const chain = await refused(
+    append(a, 2, a1.seq, {
+      "Nats-Expected-Last-Sequence": "2",
+      "Nats-Expected-Last-Msg-Id": `${a}.v1`,
+    }),
+  );
+  assert.equal(chain.guard, "last_msg_id");
+  assert.deepEqual([chain.expected, chain.found], [`${a}.v1`, `${b}.v1`]);
+  assert.equal(chain.currentVersion, 1);
+
+  // Everything stale: 2.9.10 reports the subject guard first.
+  const all = await refused(
+    append(a, 2, 0, { "Nats-Expected-Last-Sequence": "0", "Nats-Expected-Last-Msg-Id": "x" }),
+  );
+  assert.equal(all.guard, "last_subject_sequence");
+  assert.deepEqual([all.expected, all.found], ["0", String(a1.seq)]);
+
+  // And all three right: stored.
+  const a2 = await append(a, 2, a1.seq, {
+    "Nats-Expected-Last-Sequence": "2",
+    "Nats-Expected-Last-Msg-Id": `${b}.v1`,
+  });
+  assert.deepEqual(a2, { seq: 3, duplicate: false });
+  assert.equal((await f.jsm.streams.info(stream)).state.messages, 3);
+});
+
 test("a subject no stream captures fails with no_stream", async () => {
   await assert.rejects(
     appendEvent(f.js, {

@@ -85,6 +85,7 @@ test("typed errors: codes, predicates and lower-case messages quoting values", (
     currentVersion: 4,
   });
   assert.ok(isConflict(conflict) && isBusError(conflict, "version_conflict"));
+  assert.equal(conflict.guard, "last_subject_sequence", "the default guard");
   assert.equal(
     conflict.message,
     'subject "lbaas.evt.g.service.a": expected last sequence 3, it is 9 (current version 4)',
