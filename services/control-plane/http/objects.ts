@@ -55,8 +55,8 @@ async function runWrite(
   }
   // No child logger per request: building one costs more than the line, and
   // nothing at all is built when info is off.
-  if (outcome.published.length > 0 && deps.logger.isLevelEnabled("info"))
-    deps.logger.info(
+  if (outcome.published.length > 0 && deps.accessLog.isLevelEnabled("info"))
+    deps.accessLog.info(
       {
         requestId: req.requestId,
         events: eventRefs(outcome.published),
