@@ -23,6 +23,8 @@ export interface HttpResponse {
   readonly body?: unknown;
   readonly text?: string;
   readonly headers?: Readonly<Record<string, string>>;
+  /** Fields for the request's log line (`onDone`'s `log`), e.g. the events a write appended. */
+  readonly log?: Readonly<Record<string, unknown>>;
 }
 
 export type Handler = (req: HttpRequest) => Promise<HttpResponse> | HttpResponse;
@@ -66,6 +68,8 @@ export interface RouterOptions {
     durationMs: number;
     requestId: string;
     error?: unknown;
+    /** The handler's `log` fields, when it gave any. */
+    log?: Readonly<Record<string, unknown>>;
   }) => void;
 }
 
@@ -144,6 +148,7 @@ export class Router {
       durationMs: performance.now() - started,
       requestId,
       ...(failure !== undefined && response.status >= 500 ? { error: failure } : {}),
+      ...(response.log !== undefined ? { log: response.log } : {}),
     });
   }
 

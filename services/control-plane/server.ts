@@ -200,7 +200,7 @@ export async function startControlPlane(
     };
     if (info.error !== undefined) logger.error({ ...line, err: info.error }, "request failed");
     else if (info.route !== "/metrics" && info.route !== "/healthz" && info.route !== "/readyz")
-      accessLog.info(line, "request");
+      accessLog.info(info.log === undefined ? line : { ...line, ...info.log }, "request");
   };
   const single = new Router({ maxBodyBytes: settings.limits.bodyBytes, onDone });
   const bulk = new Router({ maxBodyBytes: settings.limits.bulkBodyBytes, onDone });
