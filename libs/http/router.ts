@@ -23,6 +23,8 @@ export interface HttpResponse {
   readonly body?: unknown;
   readonly text?: string;
   readonly headers?: Readonly<Record<string, string>>;
+  /** Fields for the request's log line (`onDone`'s `log`), e.g. the events a write appended. */
+  readonly log?: Readonly<Record<string, unknown>>;
 }
 
 export type Handler = (req: HttpRequest) => Promise<HttpResponse> | HttpResponse;
@@ -66,6 +68,8 @@ export interface RouterOptions {
     durationMs: number;
     requestId: string;
     error?: unknown;
+    /** The handler's `log` fields, when it gave any. */
+    log?: Readonly<Record<string, unknown>>;
   }) => void;
 }
 
@@ -93,22 +97,20 @@ export class Router {
     const started = performance.now();
     const incomingId = req.headers["x-request-id"];
     const requestId =
-      typeof incomingId === "string" && /^[A-Za-z0-9._-]{1,128}$/.test(incomingId)
-        ? incomingId
-        : randomUUID();
-    const url = new URL(req.url ?? "/", "http://localhost");
+      typeof incomingId === "string" && REQUEST_ID.test(incomingId) ? incomingId : randomUUID();
+    const target = requestTarget(req.url ?? "/");
     const method = req.method ?? "GET";
     let routeName = "unmatched";
     let response: HttpResponse;
     let failure: unknown;
     try {
-      const match = this.match(method, url.pathname);
+      const match = this.match(method, target.path);
       routeName = match.route;
       const request: HttpRequest = {
         method,
-        path: url.pathname,
+        path: target.path,
         params: match.params,
-        query: url.searchParams,
+        query: target.query,
         headers: req.headers,
         requestId,
         json: () => readJson(req, this.options.maxBodyBytes),
@@ -120,14 +122,23 @@ export class Router {
     }
     // Drain what the client still sends so the connection is reusable.
     req.resume();
-    const headers: Record<string, string> = { "x-request-id": requestId, ...response.headers };
+    // Headers as a flat [name, value, ...] list: node writes it without building
+    // an object per response.
+    const headers: string[] = ["x-request-id", requestId];
+    let contentType: string | undefined;
+    for (const name in response.headers) {
+      const value = response.headers[name] as string;
+      if (name.toLowerCase() === "content-type") contentType = value;
+      else headers.push(name, value);
+    }
     if (response.text !== undefined) {
-      headers["content-type"] ??= "text/plain; charset=utf-8";
+      headers.push("content-type", contentType ?? "text/plain; charset=utf-8");
       res.writeHead(response.status, headers).end(response.text);
     } else if (response.body !== undefined) {
-      headers["content-type"] = "application/json";
+      headers.push("content-type", "application/json");
       res.writeHead(response.status, headers).end(JSON.stringify(response.body) + "\n");
     } else {
+      if (contentType !== undefined) headers.push("content-type", contentType);
       res.writeHead(response.status, headers).end();
     }
     this.options.onDone?.({
@@ -137,6 +148,7 @@ export class Router {
       durationMs: performance.now() - started,
       requestId,
       ...(failure !== undefined && response.status >= 500 ? { error: failure } : {}),
+      ...(response.log !== undefined ? { log: response.log } : {}),
     });
   }
 
@@ -197,6 +209,28 @@ export function errorResponse(err: unknown): HttpResponse {
   };
 }
 
+/** A request id given by the client is kept when it is this simple (else a UUID is made). */
+const REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;
+
+/**
+ * A path the WHATWG URL parser would leave as it is: segments of unreserved
+ * characters that are not "." or "..", no empty segment, no query or fragment.
+ */
+const PLAIN_PATH = /^(?:\/[A-Za-z0-9_~-][A-Za-z0-9._~-]*)*\/?$/;
+const NO_QUERY = new URLSearchParams();
+
+/**
+ * The path and query of a request target. Plain paths (every API path with an id)
+ * skip the URL parser, which costs more than the rest of the routing; anything else
+ * goes through it, so dot segments, percent-encodings and queries mean what they
+ * always meant. The query is shared and empty for plain paths: handlers only read it.
+ */
+export function requestTarget(url: string): { path: string; query: URLSearchParams } {
+  if (PLAIN_PATH.test(url)) return { path: url, query: NO_QUERY };
+  const parsed = new URL(url, "http://localhost");
+  return { path: parsed.pathname, query: parsed.searchParams };
+}
+
 async function readJson(req: IncomingMessage, maxBytes: number): Promise<unknown> {
   const type = req.headers["content-type"] ?? "application/json";
   if (!/^application\/json\b/.test(type)) {
@@ -214,21 +248,55 @@ async function readJson(req: IncomingMessage, maxBytes: number): Promise<unknown
       `request body of ${declared} bytes exceeds the limit of ${maxBytes}`,
     );
   }
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    const buf = chunk as Buffer;
-    size += buf.length;
-    if (size > maxBytes) {
-      throw new HttpError(
-        413,
-        "body_too_large",
-        `request body exceeds the limit of ${maxBytes} bytes`,
+  return parseJson(await readBody(req, maxBytes));
+}
+
+/**
+ * The body's bytes (listeners rather than an async iterator: one promise per body
+ * instead of one per chunk). Above `maxBytes` the request is destroyed (as leaving
+ * a `for await` loop over it would) and HttpError 413 rejects; so does an error
+ * or a close before the end.
+ */
+function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    // Read already (a second json() call): nothing more will come.
+    if (req.readableEnded) return resolve(Buffer.alloc(0));
+    if (req.destroyed) return reject(new Error("request closed before its body ended"));
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const done = (): void => {
+      req.off("data", onData).off("end", onEnd).off("error", onError).off("close", onClose);
+    };
+    const onData = (chunk: Buffer): void => {
+      size += chunk.length;
+      if (size <= maxBytes) {
+        chunks.push(chunk);
+        return;
+      }
+      done();
+      req.destroy();
+      reject(
+        new HttpError(413, "body_too_large", `request body exceeds the limit of ${maxBytes} bytes`),
       );
-    }
-    chunks.push(buf);
-  }
-  const text = Buffer.concat(chunks).toString("utf8");
+    };
+    const onEnd = (): void => {
+      done();
+      resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks));
+    };
+    const onError = (err: Error): void => {
+      done();
+      reject(err);
+    };
+    const onClose = (): void => {
+      done();
+      reject(new Error("request closed before its body ended"));
+    };
+    req.on("data", onData).on("end", onEnd).on("error", onError).on("close", onClose);
+  });
+}
+
+function parseJson(body: Buffer): unknown {
+  const text = body.toString("utf8");
   if (text.trim() === "")
     throw new HttpError(400, "invalid_json", "request body is empty; a json document is required");
   try {

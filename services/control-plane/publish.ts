@@ -54,6 +54,11 @@ export interface PublishTarget {
   readonly js: JetStreamClient;
   /** Stream sequence the decision was made at: every earlier event is known. */
   readonly position: number;
+  /**
+   * Called just before an event is sent, with its subject, its encoded bytes and the
+   * stream sequence it gets if it lands (`position + i + 1`).
+   */
+  readonly onSend?: (event: LbEvent, subject: string, bytes: Uint8Array, seq: number) => void;
   /** Called as soon as an event is acknowledged, with the sequence it got. */
   readonly onAck?: (event: LbEvent, seq: number) => void;
   /** Called with the seconds each acknowledged append took. */
@@ -67,8 +72,9 @@ export interface PublishTarget {
  * a sequence that failed event would have taken, they are refused too, so the
  * published events are a prefix. (A timeout is the exception: the event may have
  * been stored and later ones with it; `prefix` says how far the order is certain.)
- * Never throws. Several events may be on one subject (each states its own expected
- * subject sequence).
+ * An event that does not encode (a bug: deciders only build valid ones) fails
+ * before it is sent. Never throws. Several events may be on one subject (each
+ * states its own expected subject sequence).
  */
 export async function publishInOrder(
   target: PublishTarget,
@@ -78,18 +84,41 @@ export async function publishInOrder(
   const pending: Promise<number>[] = [];
   let stop = false;
   const results: ({ ok: true; seq: number } | { ok: false; error: unknown } | undefined)[] = [];
+  let previousMsgId: string | null = null;
   for (let i = 0; i < events.length && !stop; i++) {
     const ev = events[i] as LbEvent;
     const started = performance.now();
-    const previous = i === 0 ? null : (events[i - 1] as LbEvent);
-    const expectedSubject = (items[i] as PublishItem).expectedLastSubjectSeq;
-    // The NATS client builds two Error objects per request (for a useful stack should
-    // it time out); capturing their stacks is ~40% of its cost per publish. Our errors
-    // are wrapped with context by the bus anyway, so skip the capture here.
-    const limit = Error.stackTraceLimit;
-    Error.stackTraceLimit = 0;
-    const sent = append(target, ev, target.position + i, expectedSubject, previous);
-    Error.stackTraceLimit = limit;
+    let sent: Promise<{ seq: number }>;
+    try {
+      const { kind, group, id, version } = ev.meta;
+      const subject = subjectOf(kind, group, id);
+      const msgId = messageIdOf(kind, group, id, version);
+      const data = encodeEvent(ev);
+      target.onSend?.(ev, subject, data, target.position + i + 1);
+      const request = {
+        subject,
+        data,
+        msgId,
+        type: ev.body.type,
+        version,
+        expectedLastSubjectSeq: (items[i] as PublishItem).expectedLastSubjectSeq,
+        expectedLastSeq: target.position + i,
+        previousMsgId,
+      };
+      previousMsgId = msgId;
+      // The NATS client builds two Error objects per request (for a useful stack should
+      // it time out); capturing their stacks is ~40% of its cost per publish. Our errors
+      // are wrapped with context by the bus anyway, so skip the capture here.
+      const limit = Error.stackTraceLimit;
+      Error.stackTraceLimit = 0;
+      try {
+        sent = append(target.js, request);
+      } finally {
+        Error.stackTraceLimit = limit;
+      }
+    } catch (error) {
+      sent = Promise.reject(error instanceof Error ? error : new Error(String(error)));
+    }
     const p = sent.then(
       (r) => {
         target.observe?.((performance.now() - started) / 1000);
@@ -124,43 +153,38 @@ export async function publishInOrder(
   return { published, prefix, failure };
 }
 
-/** One guarded append; a bad event (a bug: deciders only build valid ones) rejects. */
-async function append(
-  target: PublishTarget,
-  ev: LbEvent,
-  expectedLastSeq: number,
-  expectedLastSubjectSeq: number,
-  previous: LbEvent | null,
-): Promise<{ seq: number }> {
-  const { kind, group, id, version } = ev.meta;
-  const subject = subjectOf(kind, group, id);
+/** One guarded append, its bytes and ids computed by the caller. */
+interface GuardedAppend {
+  readonly subject: string;
+  readonly data: Uint8Array;
+  readonly msgId: string;
+  /** The event type (header `Lbaas-Event-Type`). */
+  readonly type: string;
+  readonly version: number;
+  readonly expectedLastSubjectSeq: number;
+  readonly expectedLastSeq: number;
+  /** The message id of the previous event of the batch; null for the first. */
+  readonly previousMsgId: string | null;
+}
+
+function append(js: JetStreamClient, a: GuardedAppend): Promise<{ seq: number }> {
   // Chain to the previous event of the batch: if it was refused, the stream's last
   // message is not it, so this one is refused too. (The expected sequence alone is
   // not enough: after one foreign event, event i+1 would expect exactly the new last
   // sequence and slip in.)
-  const chain =
-    previous === null
-      ? {}
-      : {
-          [EXPECTED_LAST_MSG_ID_HEADER]: messageIdOf(
-            previous.meta.kind,
-            previous.meta.group,
-            previous.meta.id,
-            previous.meta.version,
-          ),
-        };
-  return appendEvent(target.js, {
-    subject,
-    data: encodeEvent(ev),
-    msgId: messageIdOf(kind, group, id, version),
-    version,
-    expectedLastSubjectSeq,
+  const headers: Record<string, string> = {
+    [EVENT_TYPE_HEADER]: a.type,
+    [EXPECTED_LAST_SEQUENCE_HEADER]: String(a.expectedLastSeq),
+  };
+  if (a.previousMsgId !== null) headers[EXPECTED_LAST_MSG_ID_HEADER] = a.previousMsgId;
+  return appendEvent(js, {
+    subject: a.subject,
+    data: a.data,
+    msgId: a.msgId,
+    version: a.version,
+    expectedLastSubjectSeq: a.expectedLastSubjectSeq,
     stream: EVENTS_STREAM,
-    headers: {
-      [EVENT_TYPE_HEADER]: ev.body.type,
-      [EXPECTED_LAST_SEQUENCE_HEADER]: String(expectedLastSeq),
-      ...chain,
-    },
+    headers,
   });
 }
 

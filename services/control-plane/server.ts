@@ -165,6 +165,7 @@ export async function startControlPlane(
     logger,
     config: { pools: settings.pools, maxEndpointsPerService: settings.limits.endpointsPerService },
   });
+  const accessLog = logger.child({}, { redact: { paths: [] } });
   const deps: ApiDeps = {
     view,
     writer,
@@ -172,6 +173,7 @@ export async function startControlPlane(
     settings,
     metrics,
     logger,
+    accessLog,
     now: options.now ?? Date.now,
     audit: { js, jsm },
     health: {
@@ -198,7 +200,7 @@ export async function startControlPlane(
     };
     if (info.error !== undefined) logger.error({ ...line, err: info.error }, "request failed");
     else if (info.route !== "/metrics" && info.route !== "/healthz" && info.route !== "/readyz")
-      logger.info(line, "request");
+      accessLog.info(info.log === undefined ? line : { ...line, ...info.log }, "request");
   };
   const single = new Router({ maxBodyBytes: settings.limits.bodyBytes, onDone });
   const bulk = new Router({ maxBodyBytes: settings.limits.bulkBodyBytes, onDone });

@@ -52,6 +52,20 @@ export interface ViewOptions {
 
 const key = (kind: AggregateKind, id: string): string => `${kind}/${id}`;
 
+/** An event of this process the follower may meet (see View.known). */
+interface KnownEvent {
+  readonly event: LbEvent;
+  readonly subject: string;
+  /** The bytes sent; null once the stream acknowledged the event at its sequence. */
+  readonly bytes: Uint8Array | null;
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return (
+    a.byteLength === b.byteLength && Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(b)
+  );
+}
+
 export interface UndoEntry {
   readonly key: string;
   readonly kind: AggregateKind;
@@ -78,8 +92,13 @@ export class View implements DecisionState {
   position = 0;
   private readonly overlay = new Map<string, AnyRecord>();
   private readonly sequences = new SequenceBook();
-  /** Acknowledged events of this process not yet delivered by the follower. */
-  private readonly known = new Map<number, LbEvent>();
+  /**
+   * Events of this process the follower has not delivered yet, by sequence: sent
+   * (with their bytes: used when the stored bytes are the same) or acknowledged
+   * (bytes null: the stream said it stored this event there). The follower uses
+   * them instead of decoding.
+   */
+  private readonly known = new Map<number, KnownEvent>();
   private readonly options: ViewOptions;
   private readonly reader: EventFollower;
 
@@ -134,14 +153,15 @@ export class View implements DecisionState {
 
   private onMessage(m: BusMessage): void {
     const subject = parseSubject(m.subject);
-    let event: LbEvent | null = this.known.get(m.seq) ?? null;
+    const mine = this.known.get(m.seq);
     this.known.delete(m.seq);
-    if (
-      event !== null &&
-      (subject === null ||
-        subjectOf(event.meta.kind, event.meta.group, event.meta.id) !== m.subject)
-    )
-      event = null;
+    let event: LbEvent | null =
+      mine !== undefined &&
+      subject !== null &&
+      mine.subject === m.subject &&
+      (mine.bytes === null || sameBytes(mine.bytes, m.data))
+        ? mine.event
+        : null;
     try {
       if (subject === null) throw new Error(`${JSON.stringify(m.subject)} is not an event subject`);
       event ??= decodeEvent(m.data, subject);
@@ -221,20 +241,24 @@ export class View implements DecisionState {
   }
 
   /**
-   * Events the stream acknowledged: the follower will apply these objects instead of
-   * decoding their bytes again (same subject and sequence).
+   * An event this process is sending as `bytes` to `subject`, at `seq` if it lands:
+   * should the follower read exactly these bytes there, it applies `event` instead of
+   * decoding them (what another writer stored there is decoded as usual).
    */
-  /** One acknowledged event: the follower may use it instead of decoding (see confirm). */
-  acknowledged(event: LbEvent, seq: number): void {
-    if (seq > this.followedSeq) this.known.set(seq, event);
+  sending(event: LbEvent, subject: string, bytes: Uint8Array, seq: number): void {
+    if (seq > this.followedSeq) this.known.set(seq, { event, subject, bytes });
   }
 
+  /**
+   * Events the stream acknowledged: their subject sequences are confirmed, and the
+   * follower will apply these objects instead of decoding their bytes.
+   */
   confirm(events: readonly Acknowledged[]): void {
     for (const { event, seq } of events) {
       const { kind, group, id } = event.meta;
       const subject = subjectOf(kind, group, id);
       this.sequences.confirmed(subject, group, seq);
-      if (seq > this.followedSeq) this.known.set(seq, event);
+      if (seq > this.followedSeq) this.known.set(seq, { event, subject, bytes: null });
     }
   }
 

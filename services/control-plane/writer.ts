@@ -92,13 +92,19 @@ export class Writer {
         };
   }
 
-  /** Runs queued jobs one group (or one sync) at a time until the queue is empty. */
+  /**
+   * Runs queued jobs one group (or one sync) at a time until the queue is empty. Each
+   * group is gathered in the check phase of the event loop (setImmediate), after every
+   * request read in the same poll phase has queued its write: a bigger group costs one
+   * socket write to NATS instead of several, and waits less than a millisecond for it.
+   */
   private pump(): void {
     if (this.pumping) return;
     this.pumping = true;
     void (async () => {
       try {
         while (this.queue.length > 0) {
+          await new Promise((resolve) => setImmediate(resolve));
           const head = this.queue[0] as WriteJob | SyncJob;
           if (head.type === "sync") {
             this.queue.shift();
@@ -137,7 +143,7 @@ export class Writer {
         js,
         position: tentative.previousPosition,
         observe: (seconds) => metrics.publishDuration.observe(seconds),
-        onAck: (event, seq) => view.acknowledged(event, seq),
+        onSend: (event, subject, bytes, seq) => view.sending(event, subject, bytes, seq),
       },
       events.map((event, i) => ({
         event,

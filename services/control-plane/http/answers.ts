@@ -80,7 +80,12 @@ export function refuse(outcome: Refusal | Interrupted, what: string): never {
   }
 }
 
-/** A 200/201 JSON answer with the aggregate's ETag. */
-export function withVersion(status: number, version: number, body: unknown): HttpResponse {
-  return { status, body, headers: { ...etag(version) } };
+/** A 200/201 JSON answer with the aggregate's ETag (and fields for the request's log line). */
+export function withVersion(
+  status: number,
+  version: number,
+  body: unknown,
+  log?: Readonly<Record<string, unknown>>,
+): HttpResponse {
+  return { status, body, headers: etag(version), ...(log !== undefined ? { log } : {}) };
 }

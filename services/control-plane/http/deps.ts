@@ -21,6 +21,12 @@ export interface ApiDeps {
   readonly settings: ControlPlaneSettings;
   readonly metrics: ControlPlaneMetrics;
   readonly logger: Logger;
+  /**
+   * The same log without redaction, for the per-request lines whose fields are all
+   * ours and never secrets (request id, route, status, event refs, actor): redaction
+   * is a no-op on them and cost more than the rest of the line.
+   */
+  readonly accessLog: Logger;
   readonly health: Health;
   /** The clock (ms); tests may fix it. */
   readonly now: () => number;

@@ -10,7 +10,7 @@ import type {
   ServiceSpec,
 } from "../../../libs/domain/model.ts";
 import type { Acknowledged } from "../view.ts";
-import { eventRefs, refuse, withVersion } from "./answers.ts";
+import { eventRefs, refuse, withVersion, type EventRef } from "./answers.ts";
 import type { ApiDeps } from "./deps.ts";
 import { expectedVersionOf, stampOf } from "./request-meta.ts";
 
@@ -53,14 +53,29 @@ async function runWrite(
     if (outcome.outcome === "invalid") deps.metrics.validationFailures.inc({ route });
     refuse(outcome, what);
   }
-  if (outcome.published.length > 0)
-    deps.logger
-      .child({ requestId: req.requestId })
-      .info(
-        { events: eventRefs(outcome.published), actor: outcome.published[0]?.event.meta.actor },
-        "events appended",
-      );
   return outcome;
+}
+
+/**
+ * The log fields of a write that appended events (they join the request's one log
+ * line: which events, by whom); undefined when it appended nothing.
+ */
+function writeLog(
+  published: readonly Acknowledged[],
+  events: readonly EventRef[],
+): Record<string, unknown> | undefined {
+  return published.length === 0 ? undefined : { events, actor: published[0]?.event.meta.actor };
+}
+
+/** A write's answer: `fields` and the events it appended (also in its log line). */
+function writeAnswer(
+  status: number,
+  version: number,
+  fields: Record<string, unknown>,
+  published: readonly Acknowledged[],
+): HttpResponse {
+  const events = eventRefs(published);
+  return withVersion(status, version, { ...fields, events }, writeLog(published, events));
 }
 
 /** The version and spec an aggregate has after this write's own last event on it, if any. */
@@ -119,15 +134,17 @@ export function objectHandlers(deps: ApiDeps) {
       if (svc?.spec == null)
         throw new HttpError(500, "internal", "the written service is not in the view");
       const eps = ownState(out.published, "endpoints", id) ?? view.endpoints(id);
+      const events = eventRefs(out.published);
       const body = {
         version: svc.version,
         service: svc.spec,
         changed: out.published.length > 0,
-        events: eventRefs(out.published),
+        events,
         allocations: out.allocations,
         endpoints: eps?.spec != null ? { version: eps.version, endpoints: eps.spec } : null,
       };
-      return withVersion(out.created.includes(`service/${id}`) ? 201 : 200, svc.version, body);
+      const status = out.created.includes(`service/${id}`) ? 201 : 200;
+      return withVersion(status, svc.version, body, writeLog(out.published, events));
     },
     deleteService: async (req: HttpRequest): Promise<HttpResponse> => {
       const id = idParam(req);
@@ -138,11 +155,15 @@ export function objectHandlers(deps: ApiDeps) {
         ...(expectedVersion !== undefined ? { expectedVersion } : {}),
       });
       const version = ownState(out.published, "service", id)?.version ?? 0;
-      return withVersion(200, version, {
-        deleted: true,
+      return writeAnswer(
+        200,
         version,
-        events: eventRefs(out.published),
-      });
+        {
+          deleted: true,
+          version,
+        },
+        out.published,
+      );
     },
     getEndpoints: (req: HttpRequest): HttpResponse => {
       const id = idParam(req);
@@ -169,12 +190,16 @@ export function objectHandlers(deps: ApiDeps) {
       const version = r?.version ?? 0;
       const group = view.service(id)?.group ?? "default";
       const endpoints = r?.spec ?? { serviceId: id, group, endpoints: [] };
-      return withVersion(200, version, {
+      return writeAnswer(
+        200,
         version,
-        endpoints,
-        changed: out.published.length > 0,
-        events: eventRefs(out.published),
-      });
+        {
+          version,
+          endpoints,
+          changed: out.published.length > 0,
+        },
+        out.published,
+      );
     },
     deleteEndpoints: async (req: HttpRequest): Promise<HttpResponse> => {
       const id = idParam(req);
@@ -185,11 +210,15 @@ export function objectHandlers(deps: ApiDeps) {
         ...(expectedVersion !== undefined ? { expectedVersion } : {}),
       });
       const version = ownState(out.published, "endpoints", id)?.version ?? 0;
-      return withVersion(200, version, {
-        deleted: true,
+      return writeAnswer(
+        200,
         version,
-        events: eventRefs(out.published),
-      });
+        {
+          deleted: true,
+          version,
+        },
+        out.published,
+      );
     },
     listPolicies: (req: HttpRequest): HttpResponse => {
       const group = groupFilter(req);
@@ -235,11 +264,15 @@ export function objectHandlers(deps: ApiDeps) {
         ...(expectedVersion !== undefined ? { expectedVersion } : {}),
       });
       const version = ownState(out.published, "policy", id)?.version ?? 0;
-      return withVersion(200, version, {
-        deleted: true,
+      return writeAnswer(
+        200,
         version,
-        events: eventRefs(out.published),
-      });
+        {
+          deleted: true,
+          version,
+        },
+        out.published,
+      );
     },
   };
 }

@@ -117,6 +117,39 @@ test("the follower applies an acknowledged event without decoding its bytes", ()
   );
 });
 
+test("the follower applies a sent event without decoding when the stored bytes are the ones sent", () => {
+  const v = view();
+  const ev = upsert("a", 1);
+  const bytes = encodeEvent(ev);
+  v.applyTentative([{ event: ev, seq: 1 }]);
+  v.sending(ev, subjectOf("service", "default", "a"), bytes, 1);
+  // The follower may deliver before the acknowledgement arrives: the same bytes (a
+  // copy, as read from the socket) at the predicted sequence are this very event.
+  deliver(v, 1, ev, Uint8Array.from(bytes));
+  assert.equal(
+    v.fold.services.get("a")?.spec,
+    ev.body.type === "ServiceUpserted" ? ev.body.spec : null,
+  );
+});
+
+test("a sent event is not used when another writer stored other bytes at its sequence", () => {
+  const v = view();
+  const mine = upsert("a", 1, "203.0.113.1");
+  const t = v.applyTentative([{ event: mine, seq: 1 }]);
+  v.sending(mine, subjectOf("service", "default", "a"), encodeEvent(mine), 1);
+  // Another control plane won sequence 1 with its own version 1 of the same service.
+  const theirs = upsert("a", 1, "203.0.113.2");
+  deliver(v, 1, theirs);
+  v.rollback(t, 0);
+  assert.deepEqual(v.fold.services.get("a")?.spec?.vips, ["203.0.113.2"]);
+  assert.deepEqual(v.service("a")?.spec?.vips, ["203.0.113.2"]);
+  // Bytes that do not decode are skipped, never replaced by the sent event.
+  const v2 = view();
+  v2.sending(mine, subjectOf("service", "default", "a"), encodeEvent(mine), 1);
+  deliver(v2, 1, mine, new Uint8Array([0xff]));
+  assert.equal(v2.fold.services.has("a"), false);
+});
+
 test("eventsAfter counts a group's events after a sequence", () => {
   const v = view();
   for (let s = 1; s <= 5; s++) deliver(v, s, upsert(`s${s}`, 1, `203.0.113.${s}`));
