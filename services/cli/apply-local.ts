@@ -2,14 +2,13 @@
 // [--group NAME] [--check] [--verify]`: applies the full ruleset inside a network
 // namespace (a local test bed; a gateway host runs the applier service instead)
 // and prints what it did.
-import { formatProblem } from "../../libs/domain/errors.ts";
 import { isNftError } from "../../libs/nft/errors.ts";
 import type { Ruleset } from "../../libs/nft/render/model.ts";
 import { isRenderError, renderFull } from "../../libs/nft/render/index.ts";
 import { NftRunner } from "../../libs/nft/runner.ts";
 import { Syncer } from "../../libs/nft/syncer.ts";
 import { parseFlags } from "./args.ts";
-import { inventoryForGroup, loadGatewayConfig, loadInventoryFile } from "./inventory-file.ts";
+import { inventoryForGroup, loadRenderInputs } from "./inventory-file.ts";
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, type CliIo } from "./io.ts";
 
 export const APPLY_LOCAL_USAGE =
@@ -43,35 +42,26 @@ export async function runApplyLocal(argv: readonly string[], io: CliIo): Promise
   const netns = flags.values.get("netns") ?? "";
   if (!/^[A-Za-z0-9_.-]{1,64}$/.test(netns))
     return fail(`--netns: ${JSON.stringify(netns)} is not a namespace name`, EXIT_USAGE);
-  const [inv, settings] = await Promise.all([
-    loadInventoryFile(flags.values.get("file") ?? ""),
-    loadGatewayConfig(flags.values.get("gateway-config")),
-  ]);
-  if (!inv.ok || !settings.ok) {
-    const lines = [
-      ...(inv.ok
-        ? []
-        : inv.problems.map((p) => `${flags.values.get("file")}: ${formatProblem(p)}`)),
-      ...(settings.ok
-        ? []
-        : settings.problems.map(
-            (p) => `${flags.values.get("gateway-config")}: ${formatProblem(p)}`,
-          )),
-    ];
+  const inputs = await loadRenderInputs(
+    flags.values.get("file") ?? "",
+    flags.values.get("gateway-config"),
+  );
+  if (!inputs.ok) {
+    const lines = inputs.problems;
     return fail(lines.join("\nlbaas apply-local: "), EXIT_USAGE);
   }
-  const inventory = inventoryForGroup(inv.value, flags.values.get("group"));
+  const inventory = inventoryForGroup(inputs.inventory, flags.values.get("group"));
   const runner = new NftRunner({ netns });
   try {
     if (flags.switches.has("check")) {
-      const rendered = renderFull(inventory, settings.value);
+      const rendered = renderFull(inventory, inputs.settings);
       const run = await runner.applyTransaction(rendered.tx, { check: true });
       io.stdout(
         `check ok in ${run.durationMs.toFixed(1)} ms (netns ${netns}, nothing applied); ${counts(rendered.ruleset)}\n`,
       );
       return EXIT_OK;
     }
-    const syncer = new Syncer({ executor: runner, settings: settings.value });
+    const syncer = new Syncer({ executor: runner, settings: inputs.settings });
     const result = await syncer.sync(inventory);
     const committed = syncer.committedRuleset;
     io.stdout(

@@ -3,7 +3,8 @@ import { formatChange } from "../../libs/audit/field-diff.ts";
 import type { History, HistoryEntry } from "../../libs/audit/history.ts";
 import type { StatusAt } from "../../libs/audit/status-at.ts";
 import type { VerifyResult } from "../audit/results.ts";
-import { columns, count } from "./audit-table.ts";
+import { count } from "./audit-table.ts";
+import { table } from "./table.ts";
 
 function who(e: HistoryEntry): string {
   const parts = [`by ${JSON.stringify(e.actor)}`];
@@ -86,7 +87,7 @@ export function formatStatusAt(s: StatusAt): string {
   const lines = [
     `gateways at ${s.at} (${count(s.messages)} status message(s) read)`,
     "",
-    columns(["GATEWAY", "GROUP", "RULESET HASH", "APPLIED SEQ", "FROM", "LAST ERROR"], rows),
+    table(["GATEWAY", "GROUP", "RULESET HASH", "APPLIED SEQ", "FROM", "LAST ERROR"], rows),
   ];
   if (s.gateways.some((g) => !g.known))
     lines.push(

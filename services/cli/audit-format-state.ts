@@ -8,7 +8,8 @@ import type {
   RenderResult,
   StateResult,
 } from "../audit/results.ts";
-import { columns, count } from "./audit-table.ts";
+import { count } from "./audit-table.ts";
+import { table } from "./table.ts";
 
 /** `seq 1234 (stored 2026-…Z), 1,234 events read`: where an answer stands. */
 export function describePoint(p: PointInfo): string {
@@ -76,17 +77,17 @@ export function formatState(s: StateResult): string {
     `state at ${describePoint(s.at)}; group ${s.group ?? "(all)"}`,
     `${count(s.services.length)} service(s), ${count(s.endpoints.length)} endpoints list(s), ${count(s.policies.length)} polic(ies) live; ${count(s.deleted)} deleted`,
     "",
-    columns(
+    table(
       ["SERVICE", "GROUP", "VERSION", "SEQ", "VIPS", "PORTS", "SCHEDULER"],
       s.services.map(serviceRow),
     ),
     "",
-    columns(
+    table(
       ["ENDPOINTS", "GROUP", "VERSION", "SEQ", "COUNT", "ENDPOINTS"],
       s.endpoints.map(endpointsRow),
     ),
     "",
-    columns(["POLICY", "GROUP", "VERSION", "SEQ", "TARGETS", "RULES"], s.policies.map(policyRow)),
+    table(["POLICY", "GROUP", "VERSION", "SEQ", "TARGETS", "RULES"], s.policies.map(policyRow)),
   ];
   if (s.anomalies.length > 0)
     lines.push("", "anomalies:", ...s.anomalies.map((a) => `  ${a.message}`));

@@ -1,18 +1,4 @@
-// Plain-text tables for the audit commands' human output.
-
-/**
- * Left-aligned columns separated by two spaces; the last column is not padded.
- * No rows → just the header line.
- */
-export function columns(header: readonly string[], rows: readonly (readonly string[])[]): string {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
-  const line = (cells: readonly string[]): string =>
-    cells
-      .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i] ?? 0)))
-      .join("  ")
-      .trimEnd();
-  return [line(header), ...rows.map(line)].join("\n");
-}
+// Plain-text helpers for the audit commands' human output (tables come from table.ts).
 
 /** `1,234,567`: counts people read. */
 export function count(n: number): string {

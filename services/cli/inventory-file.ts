@@ -3,6 +3,7 @@
 // (validateGatewaySettings); this module only does the file I/O and the group cut.
 import { readFile } from "node:fs/promises";
 import { parse as parseYaml } from "yaml";
+import { formatProblem } from "../../libs/domain/errors.ts";
 import type { Inventory, Problem } from "../../libs/domain/model.ts";
 import { validateInventory } from "../../libs/domain/validate.ts";
 import { validateGatewaySettings, type GatewaySettings } from "../../libs/nft/settings.ts";
@@ -56,6 +57,29 @@ export async function loadGatewayConfig(
   const raw = doc.value;
   const section = typeof raw === "object" && raw !== null && "nftables" in raw ? raw.nftables : raw;
   return validateGatewaySettings(section);
+}
+
+/** What `lbaas render` and `lbaas apply-local` read: an inventory and a gateway config. */
+export type RenderInputs =
+  | { readonly ok: true; readonly inventory: Inventory; readonly settings: GatewaySettings }
+  | { readonly ok: false; readonly problems: readonly string[] };
+
+/**
+ * Loads both files at once; on failure every problem of both, each prefixed with its
+ * file name (`inv.yaml: services[0].id: …`).
+ */
+export async function loadRenderInputs(
+  file: string,
+  gatewayConfig: string | undefined,
+): Promise<RenderInputs> {
+  const [inv, settings] = await Promise.all([
+    loadInventoryFile(file),
+    loadGatewayConfig(gatewayConfig),
+  ]);
+  if (inv.ok && settings.ok) return { ok: true, inventory: inv.value, settings: settings.value };
+  const named = (name: string | undefined, r: FileResult<unknown>): string[] =>
+    r.ok ? [] : r.problems.map((p) => `${name}: ${formatProblem(p)}`);
+  return { ok: false, problems: [...named(file, inv), ...named(gatewayConfig, settings)] };
 }
 
 /** The part of an inventory a gateway of `group` applies; undefined keeps every group. */

@@ -1,10 +1,9 @@
 // `lbaas render -f inventory.yaml [--gateway-config FILE] [--group NAME]`: prints
 // the full-sync `nft -f` script a gateway would apply. With `--at TIME|SEQ` instead
 // of `-f`, the script a gateway had at that point of the event log (render-at.ts).
-import { formatProblem } from "../../libs/domain/errors.ts";
 import { isRenderError, renderFull, toScript } from "../../libs/nft/render/index.ts";
 import { parseFlags } from "./args.ts";
-import { inventoryForGroup, loadGatewayConfig, loadInventoryFile } from "./inventory-file.ts";
+import { inventoryForGroup, loadRenderInputs } from "./inventory-file.ts";
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, type CliIo } from "./io.ts";
 import { RENDER_AT_USAGE, runRenderAt } from "./render-at.ts";
 
@@ -30,28 +29,20 @@ export async function runRender(argv: readonly string[], io: CliIo): Promise<num
     io.stderr(`lbaas render: ${flags.error}\nusage: ${RENDER_USAGE}\n`);
     return EXIT_USAGE;
   }
-  const [inv, settings] = await Promise.all([
-    loadInventoryFile(flags.values.get("file") ?? ""),
-    loadGatewayConfig(flags.values.get("gateway-config")),
-  ]);
-  if (!inv.ok || !settings.ok) {
-    const problems = [
-      ...(inv.ok
-        ? []
-        : inv.problems.map((p) => `${flags.values.get("file")}: ${formatProblem(p)}`)),
-      ...(settings.ok
-        ? []
-        : settings.problems.map(
-            (p) => `${flags.values.get("gateway-config")}: ${formatProblem(p)}`,
-          )),
-    ];
+  const inputs = await loadRenderInputs(
+    flags.values.get("file") ?? "",
+    flags.values.get("gateway-config"),
+  );
+  if (!inputs.ok) {
+    const { problems } = inputs;
     io.stderr(problems.map((p) => `lbaas render: ${p}\n`).join(""));
     return EXIT_USAGE;
   }
   try {
     io.stdout(
       toScript(
-        renderFull(inventoryForGroup(inv.value, flags.values.get("group")), settings.value).tx,
+        renderFull(inventoryForGroup(inputs.inventory, flags.values.get("group")), inputs.settings)
+          .tx,
       ),
     );
     return EXIT_OK;
