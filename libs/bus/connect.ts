@@ -29,6 +29,12 @@ export interface NatsSettings {
   readonly token?: string;
   readonly nkeySeedFile?: string;
   readonly credsFile?: string;
+  /**
+   * Subject prefix of this client's reply inboxes (JetStream API answers, publish
+   * acks, consumer deliveries); default `_INBOX`. One prefix per NATS user lets the
+   * server's permissions keep each client out of the others' replies.
+   */
+  readonly inboxPrefix?: string;
   readonly tls?: NatsTlsSettings;
 }
 
@@ -45,8 +51,11 @@ const KNOWN_KEYS = new Set([
   "token",
   "nkeySeedFile",
   "credsFile",
+  "inboxPrefix",
   "tls",
 ]);
+/** Subject tokens without wildcards: what nats-server accepts as an inbox prefix. */
+const INBOX_PREFIX = /^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/;
 const TLS_KEYS = new Set(["caFile", "certFile", "keyFile"]);
 
 /**
@@ -78,6 +87,12 @@ export function validateNatsSettings(input: unknown, path = "nats"): NatsSetting
   for (const key of ["name", "user", "password", "token", "nkeySeedFile", "credsFile"])
     if (input[key] !== undefined && !isNonEmptyString(input[key]))
       at(`${path}.${key}`, `${describe(input[key])} is not a non-empty string`);
+  const inbox = input["inboxPrefix"];
+  if (inbox !== undefined && !(typeof inbox === "string" && INBOX_PREFIX.test(inbox)))
+    at(
+      `${path}.inboxPrefix`,
+      `${describe(inbox)} is not a subject prefix (tokens of letters, digits, _ and - joined by dots; no wildcards)`,
+    );
   if ((input["user"] === undefined) !== (input["password"] === undefined))
     at(
       `${path}.${input["user"] === undefined ? "user" : "password"}`,
@@ -141,6 +156,7 @@ export function natsConnectOptions(settings: NatsSettings): NodeConnectionOption
   if (settings.user !== undefined) options.user = settings.user;
   if (settings.password !== undefined) options.pass = settings.password;
   if (settings.token !== undefined) options.token = settings.token;
+  if (settings.inboxPrefix !== undefined) options.inboxPrefix = settings.inboxPrefix;
   if (settings.nkeySeedFile !== undefined)
     options.authenticator = nkeyAuthenticator(rereadable(settings.nkeySeedFile, "nkeySeedFile"));
   if (settings.credsFile !== undefined)

@@ -41,6 +41,13 @@ export const NATS_SETTING_SPECS: readonly SettingSpec[] = [
     help: "nats .creds file (jwt + nkey)",
   },
   {
+    path: "nats.inboxPrefix",
+    flag: "nats-inbox-prefix",
+    env: "NATS_INBOX_PREFIX",
+    kind: "string",
+    help: "subject prefix of this client's reply inboxes (default _INBOX); one per user confines replies",
+  },
+  {
     path: "nats.tls.caFile",
     flag: "nats-tls-ca",
     env: "NATS_TLS_CA",

@@ -20,7 +20,7 @@ import {
   stopNatsProcess,
   type NatsProcess,
 } from "../../harness/nats.ts";
-import { randomPassword, ROLE_PASSWORD_ENV } from "./deployed-nats.ts";
+import { inboxPrefixOf, randomPassword, ROLE_PASSWORD_ENV } from "./deployed-nats.ts";
 
 const root = fileURLToPath(new URL("../../../", import.meta.url));
 const NODES = ["nats-1", "nats-2", "nats-3"];
@@ -77,6 +77,7 @@ test("the three nodes form a JetStream cluster named by their environment", asyn
     servers: nodes.map((n) => n.url),
     user: "control-plane",
     pass: cpPassword,
+    inboxPrefix: inboxPrefixOf("control-plane"),
   });
   try {
     // No API check at creation: the meta leader may still be in election.
@@ -112,6 +113,7 @@ test("the real control plane creates R3 streams and takes a write with its deplo
         NATS_URL: nodes.map((n) => n.url).join(","),
         NATS_USER: "control-plane",
         NATS_PASSWORD: cpPassword,
+        NATS_INBOX_PREFIX: inboxPrefixOf("control-plane"),
       },
     },
   );
@@ -140,6 +142,7 @@ test("the real control plane creates R3 streams and takes a write with its deplo
     servers: nodes.map((n) => n.url),
     user: "control-plane",
     pass: cpPassword,
+    inboxPrefix: inboxPrefixOf("control-plane"),
   });
   try {
     const info = await (await jetstreamManager(nc)).streams.info("LBAAS_EVENTS");

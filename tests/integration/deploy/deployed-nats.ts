@@ -27,6 +27,11 @@ export const ROLE_PASSWORD_ENV = {
 
 export type Role = keyof typeof ROLE_PASSWORD_ENV;
 
+/** The inbox prefix accounts.conf lets `role` subscribe to (admin: any subject). */
+export function inboxPrefixOf(role: Role): string {
+  return `_INBOX_${role}`;
+}
+
 /**
  * A random password nats-server reads back unchanged from the environment. It
  * parses a variable's value as a config value: "5e0…" is a parse error and
@@ -41,7 +46,13 @@ export interface DeployedNats {
   readonly url: string;
   readonly passwords: Readonly<Record<Role, string>>;
   /** connect() options for `role`. */
-  as(role: Role): { servers: string[]; user: string; pass: string; name: string };
+  as(role: Role): {
+    servers: string[];
+    user: string;
+    pass: string;
+    name: string;
+    inboxPrefix: string;
+  };
   stop(): Promise<void>;
 }
 
@@ -84,6 +95,7 @@ export async function startDeployedNats(): Promise<DeployedNats> {
       user: role,
       pass: passwords[role],
       name: `perm-${role}`,
+      inboxPrefix: inboxPrefixOf(role),
     }),
     stop: async () => {
       await stopNatsProcess(proc.child);

@@ -17,7 +17,7 @@ import { parse } from "yaml";
 import { appendEvent } from "../../../libs/bus/append.ts";
 import { createNamespace, type BareNamespace } from "../../harness/netns.ts";
 import { freePort, makeTempDir } from "../../harness/nats.ts";
-import { startDeployedNats, type DeployedNats, type Role } from "./deployed-nats.ts";
+import { inboxPrefixOf, startDeployedNats, type DeployedNats, type Role } from "./deployed-nats.ts";
 
 const root = fileURLToPath(new URL("../../../", import.meta.url));
 let nats: DeployedNats;
@@ -33,7 +33,12 @@ function startBin(bin: string, role: Role, args: readonly string[]): string {
   const fd = openSync(log, "a");
   const child = spawn(process.execPath, [join(root, "bin", bin), ...args], {
     stdio: ["ignore", fd, fd],
-    env: { ...process.env, NATS_USER: role, NATS_PASSWORD: nats.passwords[role] },
+    env: {
+      ...process.env,
+      NATS_USER: role,
+      NATS_PASSWORD: nats.passwords[role],
+      NATS_INBOX_PREFIX: inboxPrefixOf(role),
+    },
   });
   closeSync(fd);
   children.push(child);
@@ -200,6 +205,32 @@ test("gateway credentials cannot publish events, another gateway's status, nor r
   assert.notEqual(await last("LBAAS_STATUS", "lbaas.status.default.gw-a"), null);
 });
 
+test("each user reads replies on its own inbox prefix only: not the default one, not another's", async () => {
+  const gw = await connectAs("gw-a");
+  for (const subject of ["_INBOX.>", "_INBOX_control-plane.>", "_INBOX_gw-b.x", ">"]) {
+    const denied = new Promise<Error>((resolve) => {
+      gw.subscribe(subject, {
+        callback: (err) => {
+          if (err !== null) resolve(err);
+        },
+      });
+    });
+    const answer = await Promise.race([
+      denied,
+      sleep(5_000).then(() => new Error(`no refusal of ${subject} within 5 s`)),
+    ]);
+    assert.match(answer.message, /Permissions Violation for Subscription to/, subject);
+  }
+  // A client on the default prefix gets no JetStream answer: its reply inbox is refused.
+  const { inboxPrefix: _own, ...defaultInbox } = nats.as("gw-a");
+  const plain = await connect(defaultInbox);
+  conns.push(plain);
+  await assert.rejects(
+    jetstreamManager(plain).then((m) => m.streams.info("LBAAS_EVENTS")),
+    /Permissions Violation|timeout|TIMEOUT/i,
+  );
+});
+
 test("control-plane credentials cannot publish a gateway's status", async () => {
   const js = jetstream(await connectAs("control-plane"));
   await assert.rejects(
@@ -214,7 +245,14 @@ test("auditor credentials read the log (lbaas history, audit verify) and write n
       execFile(
         process.execPath,
         [join(root, "bin/lbaas.ts"), ...args, "--nats", nats.url],
-        { env: { ...process.env, NATS_USER: "auditor", NATS_PASSWORD: nats.passwords.auditor } },
+        {
+          env: {
+            ...process.env,
+            NATS_USER: "auditor",
+            NATS_PASSWORD: nats.passwords.auditor,
+            NATS_INBOX_PREFIX: inboxPrefixOf("auditor"),
+          },
+        },
         (err, stdout, stderr) =>
           resolve({ code: err === null ? 0 : Number(err.code ?? 1), out: stdout + stderr }),
       );

@@ -19,6 +19,8 @@ test("valid settings pass unchanged", () => {
     { servers: ["nats://x"], token: "t" },
     { servers: ["nats://x"], credsFile: "/etc/lbaas/gw.creds", tls: { caFile: "/ca.pem" } },
     { servers: ["nats://x"], nkeySeedFile: "/s", tls: { certFile: "/c", keyFile: "/k" } },
+    { servers: ["nats://x"], inboxPrefix: "_INBOX_gw-a" },
+    { servers: ["nats://x"], inboxPrefix: "_I.gw_1.x-y" },
   ];
   for (const input of cases) {
     const r = validateNatsSettings(input);
@@ -81,6 +83,20 @@ test("every problem is reported with its path", () => {
       ],
     ],
     [{ servers: ["nats://x"], pass: "p" }, ['nats.pass: unknown setting "pass"']],
+    ...["", "_INBOX.>", "_INBOX.*", "a b", "a..b", ".a", "a.", "x\ny"].map(
+      (bad): [unknown, string[]] => [
+        { servers: ["nats://x"], inboxPrefix: bad },
+        [
+          `nats.inboxPrefix: ${JSON.stringify(bad)} is not a subject prefix (tokens of letters, digits, _ and - joined by dots; no wildcards)`,
+        ],
+      ],
+    ),
+    [
+      { servers: ["nats://x"], inboxPrefix: 7 },
+      [
+        "nats.inboxPrefix: 7 is not a subject prefix (tokens of letters, digits, _ and - joined by dots; no wildcards)",
+      ],
+    ],
   ];
   for (const [input, expected] of table)
     assert.deepEqual(problemsOf(input), expected, JSON.stringify(input));
@@ -123,6 +139,11 @@ test("connection options: servers, auth, tls and reconnect-forever defaults", ()
   assert.ok((o.reconnectJitter ?? 0) > 0, "jittered reconnects");
   assert.equal(o.token, undefined);
   assert.equal(o.authenticator, undefined);
+  assert.equal(o.inboxPrefix, undefined, "the client's default inbox unless set");
+  assert.equal(
+    natsConnectOptions({ servers: ["nats://a"], inboxPrefix: "_INBOX_gw-a" }).inboxPrefix,
+    "_INBOX_gw-a",
+  );
 });
 
 test("credential files are read now: a missing one is a typed error naming the field", () => {
