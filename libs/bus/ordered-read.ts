@@ -38,7 +38,7 @@ export interface PullTiming {
  * heartbeat every 5 s; every expiry is also a chance for 2.9.10 to drop the pull
  * without its 408 (read-watch.ts), caught ~250 ms after the expiry.
  */
-const PULL_TIMING: PullTiming = { expiresMs: 60_000, heartbeatMs: 5_000 };
+export const PULL_TIMING: PullTiming = { expiresMs: 60_000, heartbeatMs: 5_000 };
 
 /**
  * Messages per pull request. Measured on one host (2.9.10, small messages):
@@ -46,7 +46,7 @@ const PULL_TIMING: PullTiming = { expiresMs: 60_000, heartbeatMs: 5_000 };
  * The client refuses max_bytes together with max_messages (and caps a byte-only
  * pull at 100 messages), so memory is bounded by count: ~2 batches in flight.
  */
-const PULL_BATCH = 2_000;
+export const PULL_BATCH = 2_000;
 
 /** Per-message decision of a bounded read. */
 export type Verdict = "yield" | "yield_and_end" | "end";
@@ -140,7 +140,7 @@ export async function* orderedRead(
  * healthy connection: the client's info requests time out rather than say "not
  * found", so it never recreates it).
  */
-async function watchStatus(
+export async function watchStatus(
   messages: ConsumerMessages,
   watch: ReadWatch,
   replace: () => void,

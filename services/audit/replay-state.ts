@@ -118,14 +118,12 @@ export async function replayState(
   const state = initialState();
   const skipped = new SkipList();
   const subjects: SubjectCache = new Map();
-  let lastTime: Date | null = null;
-  const visit = (m: { time: Date }): void => {
-    lastTime = m.time;
-  };
+  let lastMs = -1;
   const events = await readLog(deps, EVENTS_STREAM, filter, boundOf(point), "replay", opts, (m) => {
-    visit(m);
+    lastMs = m.timeMs;
     foldMessage(state, m, skipped, subjects, "scan");
   });
+  const lastTime = lastMs < 0 ? null : new Date(lastMs);
   const p: PointState = { state, events, lastTime, skipped };
   await finishState(deps, p, point);
   return p;
