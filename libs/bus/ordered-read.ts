@@ -110,7 +110,7 @@ export async function* orderedRead(
       try {
         for await (const m of messages) {
           if (restart) break; // messages of the dropped consumer: the next round resends them
-          watch.received(m);
+          watch.received(m.info.deliverySequence);
           const verdict = plan.decide?.(m) ?? "yield";
           if (verdict === "end") return;
           cursor = m.seq;
@@ -138,18 +138,19 @@ export async function* orderedRead(
  * needs replacing: the client announces it is recreating it (`reset`), or two
  * heartbeats were missed (a consumer on a cluster node that died behind a
  * healthy connection: the client's info requests time out rather than say "not
- * found", so it never recreates it).
+ * found", so it never recreates it), or a status listed in `alsoReplaceOn`.
  */
 export async function watchStatus(
   messages: ConsumerMessages,
   watch: ReadWatch,
   replace: () => void,
+  alsoReplaceOn: readonly string[] = [],
 ): Promise<void> {
   try {
     for await (const s of messages.status()) {
       if (s.type === "heartbeat") watch.heartbeat();
       if (s.type === "next") watch.pulled();
-      if (s.type === "reset" || s.type === "heartbeats_missed") {
+      if (s.type === "reset" || s.type === "heartbeats_missed" || alsoReplaceOn.includes(s.type)) {
         replace();
         return;
       }
