@@ -69,11 +69,19 @@ function messagesOf(steps: readonly Step[]): BusMessage[] {
   });
 }
 
+/** A table's entries in order; pending specs (event bytes) as plain Uint8Arrays of the same bytes. */
+function entries(table: ReadonlyMap<string, { readonly spec: unknown }>): unknown[] {
+  return [...table.entries()].map(([id, r]) => [
+    id,
+    { ...r, spec: r.spec instanceof Uint8Array ? Uint8Array.from(r.spec) : r.spec },
+  ]);
+}
+
 function ordered(s: FoldState): unknown {
   return {
-    services: [...s.services.entries()],
-    endpoints: [...s.endpoints.entries()],
-    policies: [...s.policies.entries()],
+    services: entries(s.services),
+    endpoints: entries(s.endpoints),
+    policies: entries(s.policies),
     lastSeq: s.lastSeq,
     anomalies: s.anomalies,
     anomaliesDropped: s.anomaliesDropped,
