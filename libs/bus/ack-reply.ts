@@ -56,12 +56,13 @@ export function readAckReply(reply: string, out: AckReply): boolean {
   // Storage time: the client computes floor(parseInt(nanos) / 1e6) in doubles. Away
   // from a millisecond boundary that is the exact millisecond part (digits but the
   // last 6); near one (rare), the client's own arithmetic decides.
-  const msTo = Math.max(nanosFrom, nanosTo - 6);
-  if (nanosTo - nanosFrom > 20 || digits(reply, nanosFrom, nanosTo) < 0) return false;
-  const ms = msTo > nanosFrom ? digits(reply, nanosFrom, msTo) : 0;
-  const rest = digits(reply, msTo, nanosTo);
+  const length = nanosTo - nanosFrom;
+  if (length > 20) return false;
+  const ms = length > 6 ? digits(reply, nanosFrom, nanosTo - 6) : 0;
+  const rest = digits(reply, length > 6 ? nanosTo - 6 : nanosFrom, nanosTo);
+  if (ms < 0 || rest < 0) return false;
   out.timeMs =
-    msTo > nanosFrom && rest >= 1_000 && rest <= 999_000
+    length > 6 && rest >= 1_000 && rest <= 999_000
       ? ms
       : Math.floor(parseInt(reply.slice(nanosFrom, nanosTo), 10) / 1_000_000);
   out.streamSeq = sseq;
