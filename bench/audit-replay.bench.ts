@@ -3,16 +3,20 @@
 // stream in the same run:
 //  - raw: the NATS client alone (an ordered consumer, 2,000-message pulls, as
 //    libs/bus reads) iterating every message and touching nothing;
-//  - bus: libs/bus `replay` iterating every message (BusMessage conversion);
+//  - bus: libs/bus `replay` iterating every message (async iterator, a BusMessage each);
+//  - bus each: libs/bus `replayEach`, the callback read audit replay uses (one reused
+//    view, the client's callback delivery), visiting every message and touching nothing;
 //  - audit replay: `replayState` to the head — read, decode (structurally), fold
 //    every event, then validate the surviving specs (the `lbaas state --at` path);
 //  - verify (informative): the same walk with full re-validation of every event.
-// Runs alternate (raw, bus, audit, order rotated) × 3 rounds (BENCH_AUDIT_ROUNDS);
+// Every path reads the stream from one ordered consumer on one connection, in this
+// process (no partitioning, no worker threads).
+// Runs alternate (raw, bus, bus each, audit, order rotated) × 3 rounds (BENCH_AUDIT_ROUNDS);
 // medians reported, and the ratio as the median of per-round ratios, so load from
 // other jobs on a shared machine hits both sides of a ratio alike.
 // Targets: audit replay ≥ 0.5× raw and ≥ 100,000 events/s.
 import { DeliverPolicy, jetstream, jetstreamManager } from "@nats-io/jetstream";
-import { replay } from "../libs/bus/read.ts";
+import { replay, replayEach } from "../libs/bus/read.ts";
 import { EVENTS_STREAM, EVENTS_SUBJECTS } from "../libs/bus/streams.ts";
 import { StreamVerifier } from "../libs/audit/verify.ts";
 import { replayState } from "../services/audit/replay-state.ts";
@@ -51,6 +55,14 @@ async function bus(): Promise<number> {
   return n;
 }
 
+async function busEach(): Promise<number> {
+  let n = 0;
+  await replayEach(js, EVENTS_STREAM, EVENTS_SUBJECTS, { toSeq: head }, (m) => {
+    if (m.seq > 0) n++;
+  });
+  return n;
+}
+
 async function audit(): Promise<number> {
   const p = await replayState(deps, { seq: head }, EVENTS_SUBJECTS);
   const live = [...p.state.services.values()].filter((r) => r.spec !== null).length;
@@ -80,15 +92,22 @@ async function rate(run: () => Promise<number>): Promise<number> {
   return n / s;
 }
 
-const rates: Record<"raw" | "bus" | "audit", number[]> = { raw: [], bus: [], audit: [] };
+const rates: Record<"raw" | "bus" | "busEach" | "audit", number[]> = {
+  raw: [],
+  bus: [],
+  busEach: [],
+  audit: [],
+};
 const runs = [
   ["raw", raw],
   ["bus", bus],
+  ["busEach", busEach],
   ["audit", audit],
 ] as const;
 for (let round = 1; round <= ROUNDS; round++) {
   // Rotate the order so no run always follows the same one.
-  const order = [...runs.slice(round % 3), ...runs.slice(0, round % 3)];
+  const k = round % runs.length;
+  const order = [...runs.slice(k), ...runs.slice(0, k)];
   for (const [name, run] of order) {
     const r = await rate(run);
     rates[name].push(r);
@@ -112,13 +131,19 @@ const rows: BenchRow[] = [
   },
   {
     bench,
-    metric: `libs/bus replay, iterate only (${n})`,
+    metric: `libs/bus replay, async iterator only (${n})`,
     value: median(rates.bus),
     unit: "events/s",
   },
   {
     bench,
-    metric: `audit replay: read + decode + fold to state (${n})`,
+    metric: `libs/bus replayEach, callback visit only (${n})`,
+    value: median(rates.busEach),
+    unit: "events/s",
+  },
+  {
+    bench,
+    metric: `audit replay: read + decode + fold to state (${n}, 1 consumer, in process)`,
     value: auditRate,
     unit: "events/s",
     target: "≥ 100,000 events/s",

@@ -37,7 +37,8 @@ export function toBusMessage(m: JsMsg): BusMessage {
   };
 }
 
-function headerMap(m: JsMsg): ReadonlyMap<string, string> {
+/** The headers of `m`, first value of each name (empty when it has none). */
+export function headerMap(m: JsMsg): ReadonlyMap<string, string> {
   // `headers` is typed as always present but is undefined on messages sent without any.
   const h: MsgHdrs | undefined = m.headers;
   if (h === undefined) return NO_HEADERS;

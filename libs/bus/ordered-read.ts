@@ -38,7 +38,7 @@ export interface PullTiming {
  * heartbeat every 5 s; every expiry is also a chance for 2.9.10 to drop the pull
  * without its 408 (read-watch.ts), caught ~250 ms after the expiry.
  */
-const PULL_TIMING: PullTiming = { expiresMs: 60_000, heartbeatMs: 5_000 };
+export const PULL_TIMING: PullTiming = { expiresMs: 60_000, heartbeatMs: 5_000 };
 
 /**
  * Messages per pull request. Measured on one host (2.9.10, small messages):
@@ -46,7 +46,7 @@ const PULL_TIMING: PullTiming = { expiresMs: 60_000, heartbeatMs: 5_000 };
  * The client refuses max_bytes together with max_messages (and caps a byte-only
  * pull at 100 messages), so memory is bounded by count: ~2 batches in flight.
  */
-const PULL_BATCH = 2_000;
+export const PULL_BATCH = 2_000;
 
 /** Per-message decision of a bounded read. */
 export type Verdict = "yield" | "yield_and_end" | "end";
@@ -110,7 +110,7 @@ export async function* orderedRead(
       try {
         for await (const m of messages) {
           if (restart) break; // messages of the dropped consumer: the next round resends them
-          watch.received(m);
+          watch.received(m.info.deliverySequence);
           const verdict = plan.decide?.(m) ?? "yield";
           if (verdict === "end") return;
           cursor = m.seq;
@@ -138,18 +138,19 @@ export async function* orderedRead(
  * needs replacing: the client announces it is recreating it (`reset`), or two
  * heartbeats were missed (a consumer on a cluster node that died behind a
  * healthy connection: the client's info requests time out rather than say "not
- * found", so it never recreates it).
+ * found", so it never recreates it), or a status listed in `alsoReplaceOn`.
  */
-async function watchStatus(
+export async function watchStatus(
   messages: ConsumerMessages,
   watch: ReadWatch,
   replace: () => void,
+  alsoReplaceOn: readonly string[] = [],
 ): Promise<void> {
   try {
     for await (const s of messages.status()) {
       if (s.type === "heartbeat") watch.heartbeat();
       if (s.type === "next") watch.pulled();
-      if (s.type === "reset" || s.type === "heartbeats_missed") {
+      if (s.type === "reset" || s.type === "heartbeats_missed" || alsoReplaceOn.includes(s.type)) {
         replace();
         return;
       }

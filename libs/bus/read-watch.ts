@@ -22,7 +22,7 @@
 //   client does not repair, e.g. its cluster node died while our connection
 //   moved to another node: the client then retries the consumer's info, which
 //   times out instead of saying "not found", and never recreates it → `restart`.
-import type { Consumer, JsMsg } from "@nats-io/jetstream";
+import type { Consumer } from "@nats-io/jetstream";
 
 const IDLE_CHECK_MS = 2_000;
 const STALL_MS = 20_000;
@@ -32,8 +32,8 @@ const PULL_LATE_MS = 250;
 const SETTLE_MS = 50;
 
 export interface ReadWatch {
-  /** A message arrived (call before handing it over). */
-  received(m: JsMsg): void;
+  /** A message with this delivery (consumer) sequence arrived (call before handing it over). */
+  received(deliverySeq: number): void;
   /** The server sent an idle heartbeat: the consumer is alive. */
   heartbeat(): void;
   /** The client sent a pull request (status `next`). */
@@ -94,9 +94,9 @@ export function watchRead(
     () => fire(restart),
   );
   return {
-    received(m: JsMsg): void {
+    received(deliverySeq: number): void {
       waitingSince = 0;
-      lastDelivery = m.info.deliverySequence;
+      lastDelivery = deliverySeq;
     },
     heartbeat(): void {
       alive = Date.now();

@@ -4,9 +4,13 @@
 import type { JetStreamClient, JetStreamManager } from "@nats-io/jetstream";
 import { BusError, toBusError } from "./errors.ts";
 import type { BusMessage } from "./message.ts";
-import { orderedRead } from "./ordered-read.ts";
+import type { MessageView } from "./message-view.ts";
+import { orderedRead, type Verdict } from "./ordered-read.ts";
+import { orderedVisit, type VisitResult } from "./ordered-visit.ts";
 
 export type { BusMessage } from "./message.ts";
+export type { MessageView } from "./message-view.ts";
+export type { VisitResult } from "./ordered-visit.ts";
 export { followFrom } from "./follow.ts";
 export type { Follower } from "./follow.ts";
 
@@ -61,26 +65,69 @@ export function replay(
   bound: ReplayBound,
   opts: { readonly signal?: AbortSignal } = {},
 ): AsyncIterable<BusMessage> {
-  let decide: (m: { seq: number; time: Date }) => "yield" | "yield_and_end" | "end";
-  if ("toSeq" in bound) {
-    const toSeq = bound.toSeq;
-    if (!Number.isSafeInteger(toSeq) || toSeq < 0)
-      throw new BusError("invalid_argument", `toSeq: ${toSeq} is not an integer >= 0`);
-    if (toSeq === 0) return empty();
-    decide = (m) => (m.seq < toSeq ? "yield" : m.seq === toSeq ? "yield_and_end" : "end");
-  } else {
-    const toMs = bound.toTime.getTime();
-    if (Number.isNaN(toMs)) throw new BusError("invalid_argument", "toTime: invalid date");
-    decide = (m) => (m.time.getTime() <= toMs ? "yield" : "end");
-  }
+  const decide = boundRule(bound);
+  if (decide === null) return empty();
   return orderedRead(js, {
     stream,
     filterSubject,
     start: { startSeq: 1 },
     bounded: true,
-    decide,
+    decide: (m) => decide(m.seq, m.time.getTime()),
     ...(opts.signal !== undefined ? { signal: opts.signal } : {}),
   });
+}
+
+/**
+ * `replay` for a synchronous visitor, at close to the client's own speed (see
+ * ordered-visit.ts): calls `visit` with every message matching `filterSubject`
+ * up to the bound, in order, and resolves with the number of messages visited.
+ * The `MessageView` is one object reused for every message: valid during the
+ * call only. `visit` returning "stop" ends the read after that message; an
+ * exception of `visit` ends it and is rethrown as is. Same bound rules as
+ * `replay` (empty stream or filter, or `toSeq: 0`: resolves with 0).
+ *
+ * Failures: `BusError` `invalid_argument` (bad bound), `read_failed` /
+ * `no_stream` / `timeout`. `signal` ends the read early without an error.
+ */
+export async function replayEach(
+  js: JetStreamClient,
+  stream: string,
+  filterSubject: string,
+  bound: ReplayBound,
+  visit: (m: MessageView) => VisitResult,
+  opts: { readonly signal?: AbortSignal } = {},
+): Promise<number> {
+  const decide = boundRule(bound);
+  if (decide === null) return 0;
+  return orderedVisit(
+    js,
+    {
+      stream,
+      filterSubject,
+      start: { startSeq: 1 },
+      decide,
+      ...(opts.signal !== undefined ? { signal: opts.signal } : {}),
+    },
+    visit,
+  );
+}
+
+/**
+ * The per-message rule of `bound` from a message's sequence and storage time
+ * (ms), or null when nothing can be read (`toSeq: 0`). Throws `BusError`
+ * `invalid_argument` for a negative or fractional `toSeq` or an invalid date.
+ */
+function boundRule(bound: ReplayBound): ((seq: number, timeMs: number) => Verdict) | null {
+  if ("toSeq" in bound) {
+    const toSeq = bound.toSeq;
+    if (!Number.isSafeInteger(toSeq) || toSeq < 0)
+      throw new BusError("invalid_argument", `toSeq: ${toSeq} is not an integer >= 0`);
+    if (toSeq === 0) return null;
+    return (seq) => (seq < toSeq ? "yield" : seq === toSeq ? "yield_and_end" : "end");
+  }
+  const toMs = bound.toTime.getTime();
+  if (Number.isNaN(toMs)) throw new BusError("invalid_argument", "toTime: invalid date");
+  return (_seq, timeMs) => (timeMs <= toMs ? "yield" : "end");
 }
 
 /**

@@ -1,7 +1,13 @@
 // Reading the logs for audit: bounded replays of LBAAS_EVENTS and LBAAS_STATUS
 // through libs/bus (ordered consumers, nothing acknowledged, nothing written).
 import type { JetStreamClient, JetStreamManager } from "@nats-io/jetstream";
-import { lastSequence, replay, type BusMessage, type ReplayBound } from "../../libs/bus/read.ts";
+import {
+  lastSequence,
+  replayEach,
+  type BusMessage,
+  type MessageView,
+  type ReplayBound,
+} from "../../libs/bus/read.ts";
 import type { LogPoint } from "../../libs/audit/point.ts";
 import { ProgressMeter, type ProgressListener } from "./progress.ts";
 
@@ -25,8 +31,9 @@ export function boundOf(point: LogPoint): ReplayBound {
 /**
  * Calls `visit` with every message of `stream` matching `filter` up to `bound`, in
  * order; `visit` returning "stop" ends the read early (the consumer is removed).
- * Returns the number of messages visited. `head` is the filter's last sequence when
- * known (for progress). Failures: libs/bus `BusError`s.
+ * The message is a view valid during the call only (libs/bus `replayEach`): keep
+ * `keptMessage(m)` to hold on to one. Returns the number of messages visited.
+ * Failures: libs/bus `BusError`s, or what `visit` throws.
  */
 export async function readLog(
   deps: AuditDeps,
@@ -35,7 +42,7 @@ export async function readLog(
   bound: ReplayBound,
   phase: string,
   opts: ReadOptions,
-  visit: (m: BusMessage) => void | "stop",
+  visit: (m: MessageView) => void | "stop",
 ): Promise<number> {
   const head = await lastSequence(deps.jsm, stream, filter);
   const total = "toSeq" in bound ? Math.min(bound.toSeq, head) : head;
@@ -45,12 +52,24 @@ export async function readLog(
     return 0;
   }
   const signal = opts.signal === undefined ? {} : { signal: opts.signal };
-  for await (const m of replay(deps.js, stream, filter, bound, signal)) {
-    meter.tick();
-    if (visit(m) === "stop") break;
-  }
+  await replayEach(
+    deps.js,
+    stream,
+    filter,
+    bound,
+    (m) => {
+      meter.tick();
+      return visit(m);
+    },
+    signal,
+  );
   meter.finish();
   return meter.count;
+}
+
+/** A copy of a visited message that stays valid after the visit (headers parsed now). */
+export function keptMessage(m: MessageView): BusMessage {
+  return { seq: m.seq, subject: m.subject, data: m.data, time: m.time, headers: m.headers };
 }
 
 /** The last sequence of `filter` in `stream` (0 when none). */

@@ -14,7 +14,7 @@ import { isDnsLabel } from "../../libs/domain/input.ts";
 import { AGGREGATE_KINDS, type AggregateKind } from "../../libs/domain/model.ts";
 import { EVENT_SUBJECT_PREFIX } from "../../libs/events/event.ts";
 import { AuditError } from "./errors.ts";
-import { headOf, readLog, type AuditDeps, type ReadOptions } from "./event-log.ts";
+import { headOf, keptMessage, readLog, type AuditDeps, type ReadOptions } from "./event-log.ts";
 import type { VerifyResult } from "./results.ts";
 
 /** Checks a kind and id from a user; throws AuditError `invalid_argument`. */
@@ -42,7 +42,7 @@ async function collect(
 ): Promise<LogMessage[]> {
   const messages: LogMessage[] = [];
   await readLog(deps, EVENTS_STREAM, filter, { toSeq: head }, "history", opts, (m) => {
-    messages.push(m);
+    messages.push(keptMessage(m));
   });
   return messages;
 }
@@ -121,7 +121,7 @@ export async function statusAtTime(
   const head = await headOf(deps, STATUS_STREAM, STATUS_SUBJECTS);
   const messages: LogMessage[] = [];
   await readLog(deps, STATUS_STREAM, STATUS_SUBJECTS, { toSeq: head }, "status", opts, (m) => {
-    messages.push(m);
+    messages.push(keptMessage(m));
   });
   return statusAt(messages, at);
 }

@@ -1,7 +1,8 @@
 // The desired state at a point of the log, rebuilt by replay + the shared fold.
 //
-// Hot path (every event): the envelope scan and `applyEvent` (fold-message.ts, mode
-// "scan"); an upsert's spec stays as the event's bytes. Then the LAST event of every
+// Hot path (every event): the envelope scan and the fold (scan-fold.ts: the result
+// of fold-message.ts in mode "scan", records updated in place); an upsert's spec
+// stays as the event's bytes. Then the LAST event of every
 // live aggregate is decoded with the real codec (`decodeEvent`: upcast + today's
 // validation). An aggregate whose last event fails is re-read exactly (its own
 // subjects, full decoding of each event, failures skipped as a gateway skips them)
@@ -22,6 +23,7 @@ import { isDecodeError } from "../../libs/events/errors.ts";
 import { EVENT_SUBJECT_PREFIX } from "../../libs/events/event.ts";
 import { boundOf, readLog, type AuditDeps, type ReadOptions } from "./event-log.ts";
 import { foldMessage, isPendingSpec, SkipList, type SubjectCache } from "./fold-message.ts";
+import { ScanFold } from "./scan-fold.ts";
 
 export { SkipList, type SkippedEvent } from "./fold-message.ts";
 
@@ -115,17 +117,15 @@ export async function replayState(
   filter: string,
   opts: ReadOptions = {},
 ): Promise<PointState> {
-  const state = initialState();
   const skipped = new SkipList();
-  const subjects: SubjectCache = new Map();
-  let lastTime: Date | null = null;
-  const visit = (m: { time: Date }): void => {
-    lastTime = m.time;
-  };
+  const fold = new ScanFold(skipped);
+  let lastMs = -1;
   const events = await readLog(deps, EVENTS_STREAM, filter, boundOf(point), "replay", opts, (m) => {
-    visit(m);
-    foldMessage(state, m, skipped, subjects, "scan");
+    lastMs = m.timeMs;
+    fold.add(m);
   });
+  const state = fold.state();
+  const lastTime = lastMs < 0 ? null : new Date(lastMs);
   const p: PointState = { state, events, lastTime, skipped };
   await finishState(deps, p, point);
   return p;
