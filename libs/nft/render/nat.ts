@@ -112,18 +112,19 @@ export function sortedElements(
   set: string,
   entries: Array<{ readonly key: string; readonly value: string | null }>,
 ): Map<string, string | null> {
-  entries.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  // One comparison per call: equal keys are an error whatever their order, and
+  // the map, which does not grow for a key it already holds, finds the first of
+  // them in key order.
+  entries.sort((a, b) => (a.key < b.key ? -1 : 1));
   const out = new Map<string, string | null>();
-  let previous: string | null = null;
   for (const e of entries) {
-    if (e.key === previous)
+    const size = out.size;
+    if (out.set(e.key, e.value).size === size)
       throw new RenderError(
         "duplicate_key",
         `set ${set}`,
         `${JSON.stringify(e.key)} is declared twice (two services on one vip and port?)`,
       );
-    out.set(e.key, e.value);
-    previous = e.key;
   }
   return out;
 }

@@ -55,31 +55,33 @@ function operationLine(op: Operation): string {
  */
 export function toScript(tx: Transaction): string {
   // Lines are appended with `+=` (a rope, flattened once at the end: measured
-  // faster than flattening every 256 KiB or joining an array of 70,000 lines),
-  // and one `add rule … <chain> ` prefix serves a whole run of rules.
+  // faster than flattening every 256 KiB or joining an array of 70,000 lines).
+  // A run of rules of one chain costs two rope nodes per rule: the rule, then
+  // "\n" + the `add rule … <chain> ` prefix of the next one, built once per run.
   let out = "";
-  let prefix = "";
-  let prefixOf: Operation | null = null;
   let i = 0;
   while (i < tx.length) {
     const op = tx[i] as Operation;
     const o = op.object;
     if (o.kind === "rule") {
-      const p = prefixOf?.object;
-      if (
-        p === undefined ||
-        p.kind !== "rule" ||
-        prefixOf?.verb !== op.verb ||
-        p.chain !== o.chain ||
-        p.table !== o.table
-      ) {
-        prefix = `${op.verb} rule ${o.family} ${o.table} ${o.chain} `;
-        prefixOf = op;
-      }
+      const prefix = `${op.verb} rule ${o.family} ${o.table} ${o.chain} `;
+      const between = "\n" + prefix;
       out += prefix;
       out += o.rule;
+      for (i++; i < tx.length; i++) {
+        const next = tx[i] as Operation;
+        const n = next.object;
+        if (
+          next.verb !== op.verb ||
+          n.kind !== "rule" ||
+          n.chain !== o.chain ||
+          n.table !== o.table
+        )
+          break;
+        out += between;
+        out += n.rule;
+      }
       out += "\n";
-      i++;
       continue;
     }
     if (o.kind !== "element") {

@@ -2,7 +2,8 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import type { Inventory } from "../../../libs/domain/model.ts";
-import { buildRuleset } from "../../../libs/nft/render/index.ts";
+import { buildRuleset, isRenderError } from "../../../libs/nft/render/index.ts";
+import { sortedElements } from "../../../libs/nft/render/nat.ts";
 import { DEFAULT_GATEWAY_SETTINGS, type GatewaySettings } from "../../../libs/nft/settings.ts";
 import { inventory, service, type ServiceInput } from "./inventory-builder.ts";
 
@@ -308,5 +309,29 @@ test("empty inventory: base chains, empty maps, no service chains", () => {
   assert.deepEqual(
     rs.tables.map((t) => t.name),
     ["lbaas", "lbaas-filter"],
+  );
+});
+
+test("sortedElements: sorted by key; the smallest duplicated key is reported", () => {
+  const entries = [
+    { key: "b", value: "2" },
+    { key: "a", value: "1" },
+    { key: "c", value: null },
+  ];
+  assert.deepEqual(
+    [...sortedElements("m", entries)],
+    [
+      ["a", "1"],
+      ["b", "2"],
+      ["c", null],
+    ],
+  );
+  const twice = ["z", "d", "y", "z", "d", "a"].map((key) => ({ key, value: null }));
+  assert.throws(
+    () => sortedElements("m", twice),
+    (err) =>
+      isRenderError(err, "duplicate_key") &&
+      err.message.includes('"d" is declared twice') &&
+      err.path === "set m",
   );
 });
