@@ -55,8 +55,9 @@ const peakAfterRender = process.memoryUsage().heapUsed - before;
 const script = toScript(kept.tx);
 const peakAfterPrint = process.memoryUsage().heapUsed - before;
 const retainedTxAndRuleset = heapNow() - before;
-// Read both after the measurement so they are alive (retained) while it runs.
-const scriptLength = script.length + (kept.tx.length > 0 ? 0 : 0);
+// Both are read after the measurement, so they are alive (retained) while it runs.
+const scriptLength = script.length;
+if (kept.tx.length === 0) throw new Error("nft-render: the rendered transaction is empty");
 
 const rows: BenchRow[] = [
   {
