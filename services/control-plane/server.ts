@@ -9,6 +9,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { isBusError } from "../../libs/bus/errors.ts";
 import { pino, type Logger } from "pino";
 import { REDACT_SECRETS } from "../../libs/settings/redact.ts";
+import { AckInbox } from "../../libs/bus/ack-inbox.ts";
 import { natsConnectOptions } from "../../libs/bus/connect.ts";
 import { ensureStreams, EVENTS_STREAM, STATUS_STREAM } from "../../libs/bus/streams.ts";
 import { Router } from "../../libs/http/router.ts";
@@ -158,8 +159,10 @@ export async function startControlPlane(
   }
   const status = new StatusView(js, logger);
   status.start();
+  const inbox = new AckInbox(nc);
   const writer = new Writer({
     js,
+    inbox,
     view,
     metrics,
     logger,
@@ -219,6 +222,7 @@ export async function startControlPlane(
     async (err: unknown) => {
       await Promise.all([view.stop(), status.stop()]);
       await nc.close();
+      inbox.close();
       throw err;
     },
   );
@@ -253,6 +257,7 @@ export async function startControlPlane(
           nc.drain().catch(() => undefined),
         );
         if (!nc.isClosed()) await nc.close();
+        inbox.close();
       })()),
   };
 }
