@@ -13,6 +13,7 @@ import { AckInbox } from "../../libs/bus/ack-inbox.ts";
 import { natsConnectOptions } from "../../libs/bus/connect.ts";
 import { ensureStreams, EVENTS_STREAM, STATUS_STREAM } from "../../libs/bus/streams.ts";
 import { Router } from "../../libs/http/router.ts";
+import { batchedDestination } from "./log-destination.ts";
 import type { ApiDeps } from "./http/deps.ts";
 import { apiRoutes } from "./http/routes.ts";
 import { createMetrics, type ControlPlaneMetrics } from "./metrics.ts";
@@ -33,14 +34,17 @@ export interface ControlPlane {
   stop(): Promise<void>;
 }
 
-/** A pino logger that never writes secrets (passwords, tokens, authorization headers). */
+/**
+ * A pino logger that never writes secrets (passwords, tokens, authorization headers),
+ * to `destination`, by default to stdout in batches (log-destination.ts).
+ */
 export function createLogger(level: string, destination?: NodeJS.WritableStream): Logger {
   const options = {
     level,
     base: { service: "lbaas-control-plane" },
     redact: REDACT_SECRETS,
   };
-  return destination === undefined ? pino(options) : pino(options, destination as never);
+  return pino(options, (destination ?? batchedDestination()) as never);
 }
 
 function listenOn(server: Server, host: string, port: number): Promise<AddressInfo> {
