@@ -1,12 +1,16 @@
 // Appending one event to its aggregate's subject with optimistic concurrency and
 // de-duplication. Bytes in, sequence out: the bus does not know the schema.
-import { headers as natsHeaders } from "@nats-io/transport-node";
-import type { JetStreamClient } from "@nats-io/jetstream";
+import { headers as natsHeaders, type MsgHdrs } from "@nats-io/transport-node";
+import { PubHeaders, type JetStreamClient, type PubAck } from "@nats-io/jetstream";
+import type { AckInbox } from "./ack-inbox.ts";
 import { conflictFor, settleRefusal, storedIs } from "./append-outcome.ts";
 import { BusError, isJetStreamApiError, toBusError } from "./errors.ts";
 import { VERSION_HEADER } from "./version.ts";
 
 export { parseVersion, VERSION_HEADER } from "./version.ts";
+
+/** The JetStream client's default publish timeout, also used through an AckInbox. */
+const DEFAULT_ACK_TIMEOUT_MS = 5_000;
 
 /** One event to append. */
 export interface AppendRequest {
@@ -68,8 +72,15 @@ export interface AppendResult {
  * - no stream captures the subject → `no_stream`;
  * - anything else → `publish_failed`;
  * - bad arguments → `invalid_argument`, before anything is sent.
+ *
+ * With `inbox` the acknowledgement comes through that shared subscription instead of
+ * a request per publish (same message, same outcomes, less CPU per append).
  */
-export async function appendEvent(js: JetStreamClient, req: AppendRequest): Promise<AppendResult> {
+export async function appendEvent(
+  js: JetStreamClient,
+  req: AppendRequest,
+  inbox?: AckInbox,
+): Promise<AppendResult> {
   if (!Number.isSafeInteger(req.version) || req.version < 1)
     throw new BusError("invalid_argument", `version: ${req.version} is not an integer >= 1`);
   if (!Number.isSafeInteger(req.expectedLastSubjectSeq) || req.expectedLastSubjectSeq < 0)
@@ -83,15 +94,7 @@ export async function appendEvent(js: JetStreamClient, req: AppendRequest): Prom
   for (const [name, value] of Object.entries(req.headers ?? {})) h.set(name, value);
   h.set(VERSION_HEADER, String(req.version));
   try {
-    const ack = await js.publish(req.subject, req.data, {
-      msgID: req.msgId,
-      headers: h,
-      expect: {
-        lastSubjectSequence: req.expectedLastSubjectSeq,
-        ...(req.stream !== undefined ? { streamName: req.stream } : {}),
-      },
-      ...(req.timeoutMs !== undefined ? { timeout: req.timeoutMs } : {}),
-    });
+    const ack = await (inbox === undefined ? viaRequest(js, req, h) : viaInbox(inbox, req, h));
     if (ack.duplicate && !(await storedIs(js, req, ack.stream, ack.seq)))
       throw await conflictFor(js, { ...req, stream: ack.stream });
     return { seq: ack.seq, duplicate: ack.duplicate };
@@ -100,4 +103,24 @@ export async function appendEvent(js: JetStreamClient, req: AppendRequest): Prom
       return await settleRefusal(js, req, err);
     throw toBusError(err, "publish_failed", `publish ${JSON.stringify(req.subject)}`);
   }
+}
+
+function viaRequest(js: JetStreamClient, req: AppendRequest, h: MsgHdrs): Promise<PubAck> {
+  return js.publish(req.subject, req.data, {
+    msgID: req.msgId,
+    headers: h,
+    expect: {
+      lastSubjectSequence: req.expectedLastSubjectSeq,
+      ...(req.stream !== undefined ? { streamName: req.stream } : {}),
+    },
+    ...(req.timeoutMs !== undefined ? { timeout: req.timeoutMs } : {}),
+  });
+}
+
+/** The same headers, in the same order, as the client's js.publish sets (viaRequest). */
+function viaInbox(inbox: AckInbox, req: AppendRequest, h: MsgHdrs): Promise<PubAck> {
+  h.set(PubHeaders.MsgIdHdr, req.msgId);
+  if (req.stream !== undefined) h.set(PubHeaders.ExpectedStreamHdr, req.stream);
+  h.set(PubHeaders.ExpectedLastSubjectSequenceHdr, String(req.expectedLastSubjectSeq));
+  return inbox.publish(req.subject, req.data, h, req.timeoutMs ?? DEFAULT_ACK_TIMEOUT_MS);
 }

@@ -111,7 +111,9 @@ function parseV6Bytes(s: string): Uint8Array | string {
     if (typeof tail === "string") return tail;
     // "::" stands for one or more zero groups.
     if (head.length + tail.length > 7) return NOT_AN_ADDRESS;
-    groups = [...head, ...new Array<number>(8 - head.length - tail.length).fill(0), ...tail];
+    groups = head;
+    for (let i = head.length + tail.length; i < 8; i++) groups.push(0);
+    for (const g of tail) groups.push(g);
   } else {
     const all = parseV6Groups(s, true);
     if (typeof all === "string") return all;
@@ -119,10 +121,11 @@ function parseV6Bytes(s: string): Uint8Array | string {
     groups = all;
   }
   const bytes = new Uint8Array(16);
-  groups.forEach((g, i) => {
+  for (let i = 0; i < 8; i++) {
+    const g = groups[i] ?? 0;
     bytes[2 * i] = g >> 8;
     bytes[2 * i + 1] = g & 0xff;
-  });
+  }
   return bytes;
 }
 
@@ -143,9 +146,9 @@ export function formatAddress(bytes: Uint8Array): string {
     throw new RangeError(`an address has 4 or 16 bytes, not ${bytes.length}`);
   const groups: number[] = [];
   for (let i = 0; i < 16; i += 2) groups.push(((bytes[i] ?? 0) << 8) | (bytes[i + 1] ?? 0));
-  if (groups.slice(0, 5).every((g) => g === 0) && groups[5] === 0xffff) {
-    return `::ffff:${Array.from(bytes.subarray(12)).join(".")}`;
-  }
+  if (groups[0] === 0 && groups[1] === 0 && groups[2] === 0 && groups[3] === 0)
+    if (groups[4] === 0 && groups[5] === 0xffff)
+      return `::ffff:${bytes[12]}.${bytes[13]}.${bytes[14]}.${bytes[15]}`;
   // Longest run of at least two zero groups; the first one wins a tie (RFC 5952 4.2.3).
   let bestStart = -1;
   let bestLen = 1;
@@ -159,11 +162,18 @@ export function formatAddress(bytes: Uint8Array): string {
     if (j - i > bestLen) [bestStart, bestLen] = [i, j - i];
     i = j;
   }
-  const hex = groups.map((g) => g.toString(16));
-  if (bestStart < 0) return hex.join(":");
-  const head = hex.slice(0, bestStart).join(":");
-  const tail = hex.slice(bestStart + bestLen).join(":");
-  return `${head}::${tail}`;
+  // Built by hand: this runs for every address parsed (validation, decoding).
+  let text = "";
+  for (let i = 0; i < 8; i++) {
+    if (i === bestStart) {
+      text += i === 0 ? "::" : ":";
+      i += bestLen - 1;
+      continue;
+    }
+    text += (groups[i] ?? 0).toString(16);
+    if (i < 7) text += ":";
+  }
+  return text;
 }
 
 /**

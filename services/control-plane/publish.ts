@@ -13,6 +13,7 @@
 // All three are honoured by 2.9.10 (checked in tests); the message id makes a retried
 // publish idempotent within the duplicate window.
 import type { JetStreamClient } from "@nats-io/jetstream";
+import type { AckInbox } from "../../libs/bus/ack-inbox.ts";
 import { appendEvent } from "../../libs/bus/append.ts";
 import { isConflict } from "../../libs/bus/errors.ts";
 import { EVENTS_STREAM } from "../../libs/bus/streams.ts";
@@ -52,6 +53,8 @@ export interface PublishItem {
 
 export interface PublishTarget {
   readonly js: JetStreamClient;
+  /** Where acknowledgements arrive (one subscription for every append); without: a request each. */
+  readonly inbox?: AckInbox;
   /** Stream sequence the decision was made at: every earlier event is known. */
   readonly position: number;
   /**
@@ -112,7 +115,7 @@ export async function publishInOrder(
       const limit = Error.stackTraceLimit;
       Error.stackTraceLimit = 0;
       try {
-        sent = append(target.js, request);
+        sent = append(target.js, request, target.inbox);
       } finally {
         Error.stackTraceLimit = limit;
       }
@@ -167,7 +170,11 @@ interface GuardedAppend {
   readonly previousMsgId: string | null;
 }
 
-function append(js: JetStreamClient, a: GuardedAppend): Promise<{ seq: number }> {
+function append(
+  js: JetStreamClient,
+  a: GuardedAppend,
+  inbox: AckInbox | undefined,
+): Promise<{ seq: number }> {
   // Chain to the previous event of the batch: if it was refused, the stream's last
   // message is not it, so this one is refused too. (The expected sequence alone is
   // not enough: after one foreign event, event i+1 would expect exactly the new last
@@ -177,15 +184,19 @@ function append(js: JetStreamClient, a: GuardedAppend): Promise<{ seq: number }>
     [EXPECTED_LAST_SEQUENCE_HEADER]: String(a.expectedLastSeq),
   };
   if (a.previousMsgId !== null) headers[EXPECTED_LAST_MSG_ID_HEADER] = a.previousMsgId;
-  return appendEvent(js, {
-    subject: a.subject,
-    data: a.data,
-    msgId: a.msgId,
-    version: a.version,
-    expectedLastSubjectSeq: a.expectedLastSubjectSeq,
-    stream: EVENTS_STREAM,
-    headers,
-  });
+  return appendEvent(
+    js,
+    {
+      subject: a.subject,
+      data: a.data,
+      msgId: a.msgId,
+      version: a.version,
+      expectedLastSubjectSeq: a.expectedLastSubjectSeq,
+      stream: EVENTS_STREAM,
+      headers,
+    },
+    inbox,
+  );
 }
 
 /**

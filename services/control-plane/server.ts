@@ -9,9 +9,11 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { isBusError } from "../../libs/bus/errors.ts";
 import { pino, type Logger } from "pino";
 import { REDACT_SECRETS } from "../../libs/settings/redact.ts";
+import { AckInbox } from "../../libs/bus/ack-inbox.ts";
 import { natsConnectOptions } from "../../libs/bus/connect.ts";
 import { ensureStreams, EVENTS_STREAM, STATUS_STREAM } from "../../libs/bus/streams.ts";
 import { Router } from "../../libs/http/router.ts";
+import { batchedDestination } from "./log-destination.ts";
 import type { ApiDeps } from "./http/deps.ts";
 import { apiRoutes } from "./http/routes.ts";
 import { createMetrics, type ControlPlaneMetrics } from "./metrics.ts";
@@ -32,14 +34,17 @@ export interface ControlPlane {
   stop(): Promise<void>;
 }
 
-/** A pino logger that never writes secrets (passwords, tokens, authorization headers). */
+/**
+ * A pino logger that never writes secrets (passwords, tokens, authorization headers),
+ * to `destination`, by default to stdout in batches (log-destination.ts).
+ */
 export function createLogger(level: string, destination?: NodeJS.WritableStream): Logger {
   const options = {
     level,
     base: { service: "lbaas-control-plane" },
     redact: REDACT_SECRETS,
   };
-  return destination === undefined ? pino(options) : pino(options, destination as never);
+  return pino(options, (destination ?? batchedDestination()) as never);
 }
 
 function listenOn(server: Server, host: string, port: number): Promise<AddressInfo> {
@@ -158,8 +163,10 @@ export async function startControlPlane(
   }
   const status = new StatusView(js, logger);
   status.start();
+  const inbox = new AckInbox(nc);
   const writer = new Writer({
     js,
+    inbox,
     view,
     metrics,
     logger,
@@ -219,6 +226,7 @@ export async function startControlPlane(
     async (err: unknown) => {
       await Promise.all([view.stop(), status.stop()]);
       await nc.close();
+      inbox.close();
       throw err;
     },
   );
@@ -253,6 +261,7 @@ export async function startControlPlane(
           nc.drain().catch(() => undefined),
         );
         if (!nc.isClosed()) await nc.close();
+        inbox.close();
       })()),
   };
 }

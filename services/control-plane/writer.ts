@@ -13,6 +13,7 @@
 // still lands, and one that did gets a 409 when it is stale.
 import { randomUUID } from "node:crypto";
 import type { JetStreamClient } from "@nats-io/jetstream";
+import type { AckInbox } from "../../libs/bus/ack-inbox.ts";
 import type { Logger } from "pino";
 import type { LbEvent } from "../../libs/events/event.ts";
 import { decide, type Command, type DecideConfig, type WriteContext } from "./decide/decide.ts";
@@ -27,6 +28,8 @@ import type { Acknowledged, Tentative, View } from "./view.ts";
 
 export interface WriterOptions {
   readonly js: JetStreamClient;
+  /** Shared acknowledgement subscription for appends (default: one request per append). */
+  readonly inbox?: AckInbox;
   readonly view: View;
   readonly config: DecideConfig;
   readonly metrics: ControlPlaneMetrics;
@@ -137,10 +140,11 @@ export class Writer {
     tentative: Tentative,
     events: readonly LbEvent[],
   ): Promise<{ out: PublishOutcome; landed: number }> {
-    const { view, js, metrics } = this.o;
+    const { view, js, inbox, metrics } = this.o;
     const out = await publishInOrder(
       {
         js,
+        ...(inbox !== undefined ? { inbox } : {}),
         position: tentative.previousPosition,
         observe: (seconds) => metrics.publishDuration.observe(seconds),
         onSend: (event, subject, bytes, seq) => view.sending(event, subject, bytes, seq),
