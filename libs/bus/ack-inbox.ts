@@ -32,10 +32,14 @@ export class AckInbox {
   private readonly sweeper: NodeJS.Timeout;
   private readonly nc: NatsConnection;
 
-  /** Subscribes `<new inbox>.*` on `nc` (and sweeps every 250 ms); `close` ends both. */
-  constructor(nc: NatsConnection) {
+  /**
+   * Subscribes `<new inbox>.*` on `nc` (and sweeps every 250 ms); `close` ends both.
+   * `inboxPrefix` must be the connection's own (`nats.inboxPrefix`): permissions may
+   * allow this user's replies only under it. Default: the client's `_INBOX`.
+   */
+  constructor(nc: NatsConnection, inboxPrefix?: string) {
     this.nc = nc;
-    this.prefix = `${createInbox()}.`;
+    this.prefix = `${createInbox(inboxPrefix)}.`;
     this.sub = nc.subscribe(`${this.prefix}*`, { callback: (err, msg) => this.answer(err, msg) });
     const timeout = (): Error => new natsErrors.TimeoutError();
     this.sweeper = setInterval(() => this.expire(Date.now(), timeout), SWEEP_MS).unref();

@@ -163,7 +163,7 @@ export async function startControlPlane(
   }
   const status = new StatusView(js, logger);
   status.start();
-  const inbox = new AckInbox(nc);
+  const inbox = new AckInbox(nc, settings.nats.inboxPrefix);
   const writer = new Writer({
     js,
     inbox,
