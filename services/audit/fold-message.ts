@@ -6,7 +6,12 @@
 // Either way, what does not decode is listed as skipped and not applied.
 import { scanEvent, scanTarget, type ScanTarget } from "../../libs/audit/envelope-scan.ts";
 import { headline } from "../../libs/audit/log-message.ts";
-import { applyEvent, type WritableFoldState } from "../../libs/domain/state.ts";
+import type { AggregateKind } from "../../libs/domain/model.ts";
+import {
+  applyEvent,
+  type AggregateRecord,
+  type WritableFoldState,
+} from "../../libs/domain/state.ts";
 import { decodeEvent } from "../../libs/events/codec.ts";
 import { isDecodeError } from "../../libs/events/errors.ts";
 import { parseSubject, type EventBody, type LbEvent } from "../../libs/events/event.ts";
@@ -113,4 +118,16 @@ export function foldMessage(
   }
   applyEvent(state, { seq: m.seq, event });
   return true;
+}
+
+/** The table of `state` that holds aggregates of `kind`. */
+export function tableOf(
+  state: WritableFoldState,
+  kind: AggregateKind,
+): Map<string, AggregateRecord<unknown>> {
+  return kind === "service"
+    ? state.services
+    : kind === "endpoints"
+      ? state.endpoints
+      : state.policies;
 }

@@ -13,16 +13,18 @@
 import type { LogPoint } from "../../libs/audit/point.ts";
 import { EVENTS_STREAM } from "../../libs/bus/streams.ts";
 import type { AggregateKind } from "../../libs/domain/model.ts";
-import {
-  initialState,
-  type AggregateRecord,
-  type WritableFoldState,
-} from "../../libs/domain/state.ts";
+import { initialState, type WritableFoldState } from "../../libs/domain/state.ts";
 import { decodeEvent } from "../../libs/events/codec.ts";
 import { isDecodeError } from "../../libs/events/errors.ts";
 import { EVENT_SUBJECT_PREFIX } from "../../libs/events/event.ts";
 import { boundOf, readLog, type AuditDeps, type ReadOptions } from "./event-log.ts";
-import { foldMessage, isPendingSpec, SkipList, type SubjectCache } from "./fold-message.ts";
+import {
+  foldMessage,
+  tableOf,
+  isPendingSpec,
+  SkipList,
+  type SubjectCache,
+} from "./fold-message.ts";
 import { ScanFold } from "./scan-fold.ts";
 
 export { SkipList, type SkippedEvent } from "./fold-message.ts";
@@ -35,16 +37,6 @@ export interface PointState {
   /** Storage time of the last event read, or null when none. */
   readonly lastTime: Date | null;
   readonly skipped: SkipList;
-}
-
-type AnyRecord = AggregateRecord<unknown>;
-
-function tableOf(state: WritableFoldState, kind: AggregateKind): Map<string, AnyRecord> {
-  return kind === "service"
-    ? state.services
-    : kind === "endpoints"
-      ? state.endpoints
-      : state.policies;
 }
 
 /**

@@ -19,7 +19,7 @@ import {
   type WritableFoldState,
 } from "../../libs/domain/state.ts";
 import { parseSubject } from "../../libs/events/event.ts";
-import { foldMessage, type SkipList, type SubjectCache } from "./fold-message.ts";
+import { foldMessage, tableOf, type SkipList, type SubjectCache } from "./fold-message.ts";
 
 /** The running record of one aggregate {kind, id}; `present` once an event applied. */
 interface Running {
@@ -50,14 +50,6 @@ interface Slot {
 }
 
 type AnyRecord = AggregateRecord<unknown>;
-
-function tableOf(state: WritableFoldState, kind: AggregateKind): Map<string, AnyRecord> {
-  return kind === "service"
-    ? state.services
-    : kind === "endpoints"
-      ? state.endpoints
-      : state.policies;
-}
 
 /** Folds messages in stream order, like `foldMessage` in "scan" mode; read with `state()`. */
 export class ScanFold {
