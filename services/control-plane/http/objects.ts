@@ -99,24 +99,43 @@ type SpecOf<K extends AggregateKind> = K extends "service"
     ? EndpointsSpec
     : PolicySpec;
 
+interface Listed<S> {
+  readonly id: string;
+  readonly group: string;
+  readonly version: number;
+  readonly spec: S | null;
+}
+
+/** Live records of `group` (all when null), by id, as `{version, <field>: spec}`. */
+function listAnswer<S>(
+  records: Iterable<Listed<S>>,
+  group: string | null,
+  field: string,
+): Record<string, unknown>[] {
+  return [...records]
+    .filter((r) => r.spec !== null && (group === null || r.group === group))
+    .sort((a, b) => (a.id < b.id ? -1 : 1))
+    .map((r) => ({ version: r.version, [field]: r.spec }));
+}
+
+/** One live record as `{version, <field>: spec}` with its ETag; 404 naming it otherwise. */
+function getAnswer<S>(record: Listed<S> | undefined, field: string, id: string): HttpResponse {
+  if (record?.spec == null)
+    throw new HttpError(404, "not_found", `${field} ${JSON.stringify(id)} does not exist`);
+  return withVersion(200, record.version, { version: record.version, [field]: record.spec });
+}
+
 /** Handlers keyed by route name; routes.ts binds them to methods and paths. */
 export function objectHandlers(deps: ApiDeps) {
   const { view } = deps;
   return {
-    listServices: (req: HttpRequest): HttpResponse => {
-      const group = groupFilter(req);
-      const services = [...view.services()]
-        .filter((r) => r.spec !== null && (group === null || r.group === group))
-        .sort((a, b) => (a.id < b.id ? -1 : 1))
-        .map((r) => ({ version: r.version, service: r.spec }));
-      return { status: 200, body: { services } };
-    },
+    listServices: (req: HttpRequest): HttpResponse => ({
+      status: 200,
+      body: { services: listAnswer(view.services(), groupFilter(req), "service") },
+    }),
     getService: (req: HttpRequest): HttpResponse => {
       const id = idParam(req);
-      const r = view.service(id);
-      if (r?.spec == null)
-        throw new HttpError(404, "not_found", `service ${JSON.stringify(id)} does not exist`);
-      return withVersion(200, r.version, { version: r.version, service: r.spec });
+      return getAnswer(view.service(id), "service", id);
     },
     putService: async (req: HttpRequest): Promise<HttpResponse> => {
       const id = rawId(req);
@@ -220,20 +239,13 @@ export function objectHandlers(deps: ApiDeps) {
         out.published,
       );
     },
-    listPolicies: (req: HttpRequest): HttpResponse => {
-      const group = groupFilter(req);
-      const policies = [...view.policies()]
-        .filter((r) => r.spec !== null && (group === null || r.group === group))
-        .sort((a, b) => (a.id < b.id ? -1 : 1))
-        .map((r) => ({ version: r.version, policy: r.spec }));
-      return { status: 200, body: { policies } };
-    },
+    listPolicies: (req: HttpRequest): HttpResponse => ({
+      status: 200,
+      body: { policies: listAnswer(view.policies(), groupFilter(req), "policy") },
+    }),
     getPolicy: (req: HttpRequest): HttpResponse => {
       const id = idParam(req);
-      const r = view.policy(id);
-      if (r?.spec == null)
-        throw new HttpError(404, "not_found", `policy ${JSON.stringify(id)} does not exist`);
-      return withVersion(200, r.version, { version: r.version, policy: r.spec });
+      return getAnswer(view.policy(id), "policy", id);
     },
     putPolicy: async (req: HttpRequest): Promise<HttpResponse> => {
       const id = rawId(req);
@@ -248,12 +260,13 @@ export function objectHandlers(deps: ApiDeps) {
       const r = ownState(out.published, "policy", id) ?? view.policy(id);
       if (r?.spec == null)
         throw new HttpError(500, "internal", "the written policy is not in the view");
-      return withVersion(out.created.includes(`policy/${id}`) ? 201 : 200, r.version, {
-        version: r.version,
-        policy: r.spec,
-        changed: out.published.length > 0,
-        events: eventRefs(out.published),
-      });
+      const status = out.created.includes(`policy/${id}`) ? 201 : 200;
+      return writeAnswer(
+        status,
+        r.version,
+        { version: r.version, policy: r.spec, changed: out.published.length > 0 },
+        out.published,
+      );
     },
     deletePolicy: async (req: HttpRequest): Promise<HttpResponse> => {
       const id = idParam(req);

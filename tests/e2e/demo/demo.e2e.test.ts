@@ -88,6 +88,8 @@ test("the demo runs end to end (--ci): expected backends, a change, history, not
 
 test("without root the demo says why and renders only", async (t) => {
   if (!existsSync("/usr/bin/setpriv")) {
+    // Dropping root needs setpriv (util-linux, present on Debian 12 and in CI); without it
+    // the fallback cannot be run as a non-root user from this root test.
     t.skip("setpriv (util-linux) is not installed: cannot drop root to test the fallback");
     return;
   }
