@@ -16,6 +16,7 @@ import pkg from "../../package.json" with { type: "json" };
 import { Gateway } from "./gateway.ts";
 import { memoryGovernor } from "./memory-mode.ts";
 import { nftDataplane } from "./nft-dataplane.ts";
+import { removeStaleScriptDirs } from "../../libs/nft/runner.ts";
 import { startOpsServer } from "./ops-server.ts";
 import { GATEWAY_SETTING_SPECS, validateGatewayConfig, type GatewayConfig } from "./settings.ts";
 
@@ -100,6 +101,8 @@ export async function runGateway(
     },
     "starting",
   );
+  const stale = await removeStaleScriptDirs();
+  if (stale > 0) log.warn({ removed: stale }, "removed nft script files left by killed processes");
   const nc = await Promise.race([
     connect({ ...natsConnectOptions(config.nats), name: `lbaas-gateway ${config.id}` }),
     stopping.then(() => null),
