@@ -7,7 +7,7 @@ import importX from "eslint-plugin-import-x";
 const pureCore = ["libs/domain/**/*.ts", "libs/events/**/*.ts", "libs/nft/render/**/*.ts"];
 
 export default tseslint.config(
-  { ignores: ["node_modules/**", "proto/gen/**", "**/*.js", "!eslint.config.js"] },
+  { ignores: ["node_modules/**", ".scratch/**", "proto/gen/**", "**/*.js", "!eslint.config.js"] },
   ...tseslint.configs.recommendedTypeChecked,
   {
     languageOptions: {
