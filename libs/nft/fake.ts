@@ -9,7 +9,7 @@
 // failing operation aborts the whole transaction and leaves the state unchanged.
 import { NftError } from "./errors.ts";
 import type { BaseChainSpec } from "./render/model.ts";
-import { toScript } from "./render/script.ts";
+import { operationLine } from "./render/script.ts";
 import type { NftObject, Operation, SetObject, Transaction } from "./render/transaction.ts";
 import type { NftExecutor, NftRunResult } from "./runner.ts";
 
@@ -62,7 +62,7 @@ export class FakeNft implements NftExecutor {
         applyOne(work, op);
       } catch (err) {
         if (err instanceof NftError)
-          throw new NftError(err.code, `operation ${i} (${toScript([op]).trim()}): ${err.message}`);
+          throw new NftError(err.code, `operation ${i} (${operationLine(op)}): ${err.message}`);
         throw err;
       }
     }
@@ -147,8 +147,8 @@ export class FakeNft implements NftExecutor {
             object: { kind: "element", family: "inet", table: name, set: sn, key, value },
           });
     }
-    // toScript batches elements; the dump wants one per line for readable diffs.
-    return ops.map((op) => toScript([op])).join("");
+    // toScript joins elements and rules; the dump wants one per line for readable diffs.
+    return ops.map((op) => operationLine(op) + "\n").join("");
   }
 }
 

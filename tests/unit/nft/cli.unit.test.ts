@@ -46,13 +46,15 @@ test("render: prints the script of the issue's example", async () => {
   assert.equal(await runRender(["-f", `${FIXTURES}inventory.yaml`], c.io), 0);
   const script = c.out.join("");
   assert.match(script, /^add table inet lbaas\n/);
+  // a chain's rules print as one block (libs/nft/render/script.ts, ruleRunAsBlock)
   assert.match(
     script,
-    /add rule inet lbaas svc-web-tcp-80-v4 meta l4proto tcp numgen inc mod 3 < 1 dnat ip to 192\.0\.2\.11:8080\n/,
+    /\nadd chain inet lbaas svc-web-tcp-80-v4 \{\n\tip saddr != 198\.51\.100\.0\/24 drop\n/,
   );
+  assert.match(script, /\n\tmeta l4proto tcp numgen inc mod 3 < 1 dnat ip to 192\.0\.2\.11:8080\n/);
   assert.match(
     script,
-    /add rule inet lbaas-filter pol-web-backends ip saddr 198\.51\.100\.0\/24 ip saddr != 198\.51\.100\.128\/25 tcp dport 8080 accept\n/,
+    /add chain inet lbaas-filter pol-web-backends \{\n\tip saddr 198\.51\.100\.0\/24 ip saddr != 198\.51\.100\.128\/25 tcp dport 8080 accept\n/,
   );
 });
 

@@ -84,8 +84,10 @@ test("one changed service touches only its chain", () => {
     toScript(inc.tx),
     [
       "flush chain inet lbaas svc-a-tcp-80-v4",
-      "add rule inet lbaas svc-a-tcp-80-v4 meta l4proto tcp numgen inc mod 3 < 1 dnat ip to 192.0.2.1:80",
-      "add rule inet lbaas svc-a-tcp-80-v4 meta l4proto tcp dnat ip to 192.0.2.3:80",
+      "add chain inet lbaas svc-a-tcp-80-v4 {",
+      "\tmeta l4proto tcp numgen inc mod 3 < 1 dnat ip to 192.0.2.1:80",
+      "\tmeta l4proto tcp dnat ip to 192.0.2.3:80",
+      "}",
       "",
     ].join("\n"),
   );

@@ -68,8 +68,10 @@ test("syncer: full first, then incremental, then noop without any nft call", asy
     second.script,
     [
       "flush chain inet lbaas svc-a-tcp-80-v4",
-      "add rule inet lbaas svc-a-tcp-80-v4 meta l4proto tcp numgen inc mod 2 < 1 dnat ip to 192.0.2.1:80",
-      "add rule inet lbaas svc-a-tcp-80-v4 meta l4proto tcp dnat ip to 192.0.2.2:80",
+      "add chain inet lbaas svc-a-tcp-80-v4 {",
+      "\tmeta l4proto tcp numgen inc mod 2 < 1 dnat ip to 192.0.2.1:80",
+      "\tmeta l4proto tcp dnat ip to 192.0.2.2:80",
+      "}",
       "",
     ].join("\n"),
   );
