@@ -9,6 +9,12 @@ import type { JetStreamClient } from "@nats-io/jetstream";
 export interface Follower extends AsyncIterable<BusMessage> {
   /** Ends the iteration (the pending `next()` resolves as done); idempotent. */
   stop(): void;
+  /**
+   * Messages matching the filter that the server had stored after the last message
+   * yielded, counted at its delivery (0 before the first): how far behind the
+   * follower was then. `seq + pending` is a lower bound of the filter's last sequence.
+   */
+  readonly pending: number;
 }
 
 /**
@@ -35,15 +41,20 @@ export function followFrom(
   const stopper = new AbortController();
   const signal =
     opts.signal === undefined ? stopper.signal : AbortSignal.any([opts.signal, stopper.signal]);
+  let pending = 0;
   const messages = orderedRead(js, {
     stream,
     filterSubject,
     start: { startSeq },
     bounded: false,
     signal,
+    onDelivery: (n) => (pending = n),
   });
   return {
     [Symbol.asyncIterator]: () => messages,
     stop: () => stopper.abort(),
+    get pending() {
+      return pending;
+    },
   };
 }

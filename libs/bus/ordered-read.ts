@@ -63,6 +63,8 @@ export interface OrderedReadPlan {
   readonly signal?: AbortSignal;
   /** Pull timing; tests shorten it (default: 60 s pulls, 5 s heartbeats). */
   readonly pull?: PullTiming;
+  /** Told, before each message is yielded, how many matching messages the server had after it. */
+  readonly onDelivery?: (pending: number) => void;
 }
 
 /**
@@ -114,6 +116,7 @@ export async function* orderedRead(
           const verdict = plan.decide?.(m) ?? "yield";
           if (verdict === "end") return;
           cursor = m.seq;
+          plan.onDelivery?.(m.info.pending);
           yield toBusMessage(m);
           if (verdict === "yield_and_end" || (plan.bounded && m.info.pending === 0)) return;
           watch.waiting();

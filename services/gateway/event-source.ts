@@ -78,7 +78,8 @@ export interface FollowControl {
  */
 export async function follow(
   o: EventSourceOptions & {
-    readonly onDelivered?: () => void;
+    /** Per delivered message: its sequence and how many of the group's events followed it then. */
+    readonly onDelivered?: (seq: number, pending: number) => void;
     readonly control?: (c: FollowControl) => void;
   },
 ): Promise<void> {
@@ -98,7 +99,7 @@ export async function follow(
       current = followFrom(o.js, EVENTS_STREAM, filter, o.loop.nextSeq, { signal: o.signal });
       for await (const m of current) {
         failures = 0;
-        o.onDelivered?.();
+        o.onDelivered?.(m.seq, current.pending);
         o.loop.offer(toIncoming(m, o.group));
       }
       if (restarting || o.signal.aborted) continue;

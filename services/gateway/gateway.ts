@@ -4,8 +4,6 @@
 import type { JetStreamClient, JetStreamManager } from "@nats-io/jetstream";
 import { headers, type NatsConnection } from "@nats-io/transport-node";
 import type { Logger } from "pino";
-import { lastSequence } from "../../libs/bus/read.ts";
-import { EVENTS_STREAM } from "../../libs/bus/streams.ts";
 import { encodeHeartbeat, encodeReport } from "../../libs/events/codec.ts";
 import { groupFilterOf } from "../../libs/events/event.ts";
 import { statusSubjectOf, type GatewayReport } from "../../libs/events/status.ts";
@@ -49,9 +47,6 @@ export interface GatewayOptions {
   /** Extra hook per report (benchmarks observe convergence in-process with it). */
   readonly onReport?: (report: GatewayReport) => void;
 }
-
-/** How often the group's head sequence is read for the lag metric. */
-const HEAD_POLL_MS = 30_000;
 
 export class Gateway {
   readonly loop: ApplyLoop;
@@ -117,7 +112,11 @@ export class Gateway {
       signal: this.abort.signal,
       onReadError: (err: unknown, phase: string, retryMs: number) =>
         log.warn({ err, phase, retryMs }, "reading events failed; retrying"),
-      onBootstrapRead: (info: object) => log.info(info, "bootstrap read"),
+      onBootstrapRead: (info: { lastSeq: number }) => {
+        // A complete last-per-subject read ends at the group's head (nothing pending).
+        this.headSeq = Math.max(this.headSeq, info.lastSeq);
+        log.info(info, "bootstrap read");
+      },
     };
     const boot = bootstrap(source).then((ok) => {
       this.bootstrapped = ok;
@@ -126,12 +125,7 @@ export class Gateway {
     this.running = boot.then((ok) => (ok ? this.follow(source) : undefined));
     this.every(timing.heartbeatMs, () => this.beat());
     if (timing.driftCheckMs > 0) this.every(timing.driftCheckMs, () => this.checkDrift());
-    // The group's head for the lag metric: a wildcard last-by-subject read costs the
-    // server more the longer the stream, so not every heartbeat. Between polls the
-    // lag still follows what was delivered and not yet applied.
-    this.every(HEAD_POLL_MS, () => this.pollHead());
     await boot;
-    void this.pollHead();
     this.beat();
   }
 
@@ -173,7 +167,13 @@ export class Gateway {
     try {
       await follow({
         ...source,
-        onDelivered: () => watch.delivered(),
+        onDelivered: (seq, pending) => {
+          watch.delivered();
+          // The group's head for the lag metric, from the deliveries themselves: exact
+          // when nothing is pending, a lower bound while the follower is behind. (No
+          // message get: gateway credentials need no read of other groups' events.)
+          this.headSeq = Math.max(this.headSeq, seq + pending);
+        },
         control: (c) => (control = c),
       });
     } finally {
@@ -198,18 +198,6 @@ export class Gateway {
       this.outbox.setHeartbeat(this.subject, encodeHeartbeat(hb));
     } catch (err) {
       this.o.log.error({ err }, "heartbeat could not be encoded; dropped");
-    }
-  }
-
-  private async pollHead(): Promise<void> {
-    try {
-      this.headSeq = await lastSequence(
-        this.o.jsm,
-        EVENTS_STREAM,
-        groupFilterOf(this.o.identity.group),
-      );
-    } catch {
-      // NATS away: keep the last known head; lag then counts from it
     }
     this.refreshMetrics();
   }

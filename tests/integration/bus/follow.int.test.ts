@@ -81,6 +81,28 @@ test("followFrom resumes from a checkpoint with no gap and no duplicate", async 
   );
 });
 
+test("a follower tells how far behind it was at each delivery (pending)", async () => {
+  const group = uniqueGroup("pending");
+  const filter = `lbaas.evt.${group}.>`;
+  const last = new Map<string, number>();
+  for (let v = 1; v <= 2; v++) await appendRound(group, ["a", "b", "c"], v, last); // 6 events
+  const follower = followFrom(f.js, EVENTS_STREAM, filter, 0);
+  assert.equal(follower.pending, 0, "nothing delivered yet");
+  const it = follower[Symbol.asyncIterator]();
+  const seen: [number, number][] = [];
+  for (let i = 0; i < 6; i++)
+    for (const m of await take(it, 1)) seen.push([m.seq, follower.pending]);
+  follower.stop();
+  assert.deepEqual(
+    seen.map(([, pending]) => pending),
+    [5, 4, 3, 2, 1, 0],
+  );
+  // seq + pending never passes the filter's last sequence, and reaches it at the end.
+  const head = Math.max(...last.values());
+  assert.ok(seen.every(([seq, pending]) => seq + pending <= head));
+  assert.equal(seen.at(-1)?.[0], head);
+});
+
 test("followFrom delivers events appended while it waits, and stop() ends it", async () => {
   const group = uniqueGroup("live");
   const follower = followFrom(f.js, EVENTS_STREAM, `lbaas.evt.${group}.>`, 1);

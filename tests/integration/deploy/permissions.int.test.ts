@@ -193,6 +193,11 @@ test("gateway credentials cannot publish events, another gateway's status, nor r
     }),
   );
   assert.equal(sneaky.json<{ error?: { err_code: number } }>().error?.err_code, 10131);
+  // No single-message get: its body names any sequence or subject, of any group.
+  await assert.rejects(
+    jsm.streams.getMessage("LBAAS_EVENTS", { seq: 1 }),
+    /Permissions Violation for Publish to "\$JS\.API\.STREAM\.MSG\.GET\.LBAAS_EVENTS"/,
+  );
   await assert.rejects(jsm.streams.delete("LBAAS_EVENTS"), /Permissions Violation/);
   await assert.rejects(jsm.streams.purge("LBAAS_STATUS"), /Permissions Violation/);
 

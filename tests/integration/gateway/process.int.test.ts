@@ -209,6 +209,7 @@ test("SIGTERM: health, readiness and metrics before; exit 0, last heartbeat, rul
     /lbaas_gateway_applies_total\{kind="full",result="ok",gateway="gw-term",group="term"\} 1/,
   );
   assert.match(metrics, new RegExp(`lbaas_gateway_last_applied_sequence\\{[^}]*\\} ${head}`));
+  assert.match(metrics, /lbaas_gateway_lag_sequences\{[^}]*\} 0\n/);
   assert.match(metrics, /lbaas_gateway_apply_duration_seconds_bucket/);
   assert.match(metrics, /process_resident_memory_bytes/);
 
