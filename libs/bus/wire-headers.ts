@@ -33,6 +33,17 @@ function canonicalName(k: string): string {
   return name;
 }
 
+/** True when every name's pairs are next to each other. */
+function grouped(pairs: readonly (readonly [string, string])[]): boolean {
+  for (let i = 1; i < pairs.length; i++) {
+    const name = (pairs[i] as readonly [string, string])[0];
+    if (name === (pairs[i - 1] as readonly [string, string])[0]) continue;
+    for (let j = 0; j < i - 1; j++)
+      if ((pairs[j] as readonly [string, string])[0] === name) return false;
+  }
+  return true;
+}
+
 /** MsgHdrs over an ordered list of pairs; every name may hold several values. */
 export class WireHeaders implements MsgHdrs {
   readonly hasError = false;
@@ -101,15 +112,20 @@ export class WireHeaders implements MsgHdrs {
   encode(): Uint8Array {
     if (this.encoded !== null) return this.encoded;
     if (this.pairs.length === 0) return (this.encoded = new Uint8Array(0));
-    // The client groups the values of a name where the name first appears.
-    const byName = new Map<string, string[]>();
-    for (const [n, v] of this.pairs) {
-      const values = byName.get(n);
-      if (values === undefined) byName.set(n, [v]);
-      else values.push(v);
+    // The client groups the values of a name where the name first appears; the
+    // pairs usually are (every name once), and are then written as they are.
+    let pairs: readonly (readonly [string, string])[] = this.pairs;
+    if (!grouped(this.pairs)) {
+      const byName = new Map<string, string[]>();
+      for (const [n, v] of this.pairs) {
+        const values = byName.get(n);
+        if (values === undefined) byName.set(n, [v]);
+        else values.push(v);
+      }
+      pairs = [...byName].flatMap(([n, values]) => values.map((v) => [n, v] as const));
     }
     let text = "NATS/1.0";
-    for (const [n, values] of byName) for (const v of values) text += `\r\n${n}: ${v}`;
+    for (const [n, v] of pairs) text += `\r\n${n}: ${v}`;
     return (this.encoded = Buffer.from(`${text}\r\n\r\n`, "utf8"));
   }
 }

@@ -43,6 +43,14 @@ const CASES: readonly [string, readonly Step[]][] = [
     ],
   ],
   [
+    "a name appended again after another name",
+    [
+      ["set", "A", "1"],
+      ["set", "B", "2"],
+      ["append", "A", "3"],
+    ],
+  ],
+  [
     "matching modes",
     [
       ["set", "x-one", "1", Match.CanonicalMIME],
