@@ -120,8 +120,9 @@ export class Router {
       failure = err;
       response = errorResponse(err);
     }
-    // Drain what the client still sends so the connection is reusable.
-    req.resume();
+    // Drain what the client still sends so the connection is reusable (a body read
+    // to its end needs nothing: resuming it would only schedule a tick).
+    if (!req.readableEnded) req.resume();
     // Headers as a flat [name, value, ...] list: node writes it without building
     // an object per response.
     const headers: string[] = ["x-request-id", requestId];
