@@ -14,7 +14,10 @@
 //   log level `info`), and so does the HTTP load generator (this file with
 //   `--load-generator`): keep-alive HTTP/1.1 on raw sockets, one request in flight per
 //   connection, so it costs the 2-core machine a fraction of what node:http's client
-//   costs and the figure measures the server.
+//   costs and the figure measures the server;
+// - both sides are warmed up first (2,000 events each: the raw publisher's node
+//   client, and the control plane's process with its own 2,000 PUTs of other ids,
+//   reported apart as the cold figure).
 // Run by `npm run bench` (bench/run.ts) or alone: `node bench/control-plane.bench.ts`.
 import { spawn, type ChildProcess } from "node:child_process";
 import { readFileSync } from "node:fs";
@@ -43,15 +46,19 @@ const SINGLE_WRITES = Number(process.env["BENCH_CP_SINGLE"] ?? 4_000);
 const CONCURRENCY = 16;
 const BULK_SERVICES = Number(process.env["BENCH_CP_BULK"] ?? 10_000);
 const WINDOW = 1_024;
+/** Control-plane writes before the measured ones (the raw publisher warms up with 2,000 too). */
+const WARM_UP_WRITES = 2_000;
 const LOAD_GENERATOR = "--load-generator";
 const RAW_STREAM = "BENCH_RAW";
 
 const hex = (n: number): string => n.toString(16);
+/** The VIP network of each id prefix: measured single writes, bulk, warm-up. */
+const VIP_NET: Readonly<Record<string, string>> = { s: "a", b: "b", w: "c" };
 
 function serviceBody(prefix: string, i: number, endpoints: number): Record<string, unknown> {
   return {
     id: `${prefix}${i}`,
-    vips: [`2001:db8:${prefix === "b" ? "b" : "a"}::${hex(i + 1)}`],
+    vips: [`2001:db8:${VIP_NET[prefix] ?? "a"}::${hex(i + 1)}`],
     ports: [{ protocol: "tcp", port: 80, targetPort: 8080 }],
     ...(endpoints > 0
       ? {
@@ -212,14 +219,22 @@ function lane(port: number): Promise<(request: Buffer) => Promise<[number, strin
   });
 }
 
-/** The load generator's process: PUTs `n` services at `concurrency`, prints a LoadResult. */
-async function loadGenerator(url: string, n: number, concurrency: number): Promise<void> {
+/**
+ * The load generator's process: PUTs `n` services (ids `<prefix><i>`) at
+ * `concurrency`, prints a LoadResult.
+ */
+async function loadGenerator(
+  url: string,
+  n: number,
+  concurrency: number,
+  prefix: string,
+): Promise<void> {
   const port = Number(new URL(url).port);
   const lanes = await Promise.all(Array.from({ length: concurrency }, () => lane(port)));
   const requests = Array.from({ length: n }, (_, i) => {
-    const body = JSON.stringify(serviceBody("s", i, 0));
+    const body = JSON.stringify(serviceBody(prefix, i, 0));
     return Buffer.from(
-      `PUT /v1/services/s${i} HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-type: application/json\r\n` +
+      `PUT /v1/services/${prefix}${i} HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-type: application/json\r\n` +
         `content-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
     );
   });
@@ -255,11 +270,13 @@ async function loadGenerator(url: string, n: number, concurrency: number): Promi
 async function singleWrites(
   url: string,
   cpPid: number,
+  n = SINGLE_WRITES,
+  prefix = "s",
 ): Promise<LoadResult & { eventsPerSecond: number; cpCpuMs: number }> {
   const cpBefore = cpuSecondsOf(cpPid);
   const child = spawn(
     process.execPath,
-    [fileURLToPath(import.meta.url), LOAD_GENERATOR, url, String(SINGLE_WRITES)],
+    [fileURLToPath(import.meta.url), LOAD_GENERATOR, url, String(n), prefix],
     { stdio: ["ignore", "pipe", "inherit"] },
   );
   let out = "";
@@ -267,8 +284,8 @@ async function singleWrites(
   const code = await new Promise<number | null>((resolve) => child.once("exit", resolve));
   if (code !== 0) throw new Error(`the load generator failed (exit ${code})`);
   const r = JSON.parse(out) as LoadResult;
-  const cpCpuMs = ((cpuSecondsOf(cpPid) - cpBefore) * 1000) / SINGLE_WRITES;
-  return { ...r, eventsPerSecond: SINGLE_WRITES / r.seconds, cpCpuMs };
+  const cpCpuMs = ((cpuSecondsOf(cpPid) - cpBefore) * 1000) / n;
+  return { ...r, eventsPerSecond: n / r.seconds, cpCpuMs };
 }
 
 async function bulkSync(url: string, doc: unknown): Promise<{ seconds: number; events: number }> {
@@ -305,6 +322,10 @@ export async function run(): Promise<Row[]> {
     );
     cp = started.child;
     const cpPid = cp.pid ?? 0;
+    // The control plane's warm-up, like the raw publisher's above: a fresh process
+    // runs its first writes in the interpreter while the JIT catches up. Reported
+    // apart (cold), not in the measured run.
+    const cold = await singleWrites(started.url, cpPid, WARM_UP_WRITES, "w");
     // The machine may be shared: each API figure is compared with raw figures
     // measured right before and right after it (their mean).
     const r16a = await rawPublish(js, jsm, raw.slice(0, SINGLE_WRITES), "c", CONCURRENCY);
@@ -374,6 +395,11 @@ export async function run(): Promise<Row[]> {
           ratio: single.eventsPerSecond / raw16,
         },
       ),
+      row(
+        `api single writes of a cold process (the ${WARM_UP_WRITES} warm-up writes right after start)`,
+        cold.eventsPerSecond,
+        "events/s",
+      ),
       row("api single write latency p50", single.p50, "ms"),
       row("api single write latency p99", single.p99, "ms"),
       row("control plane CPU per single write (user + system)", single.cpCpuMs, "ms"),
@@ -404,7 +430,12 @@ export async function run(): Promise<Row[]> {
 }
 
 if (process.argv[2] === LOAD_GENERATOR) {
-  await loadGenerator(process.argv[3] ?? "", Number(process.argv[4]), CONCURRENCY);
+  await loadGenerator(
+    process.argv[3] ?? "",
+    Number(process.argv[4]),
+    CONCURRENCY,
+    process.argv[5] ?? "s",
+  );
 } else if (import.meta.url === `file://${process.argv[1]}`) {
   report(await run());
 }

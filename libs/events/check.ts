@@ -99,3 +99,34 @@ export function checkBody(
     }
   }
 }
+
+/**
+ * Problems of a body already validated (its spec the unchanged output of today's
+ * validators) against its envelope: the body's kind is the envelope's kind, and the
+ * spec's id and group are the envelope's. The spec itself is not checked again.
+ * Empty list when it belongs.
+ */
+export function checkBodyBelongs(meta: EventMeta, body: EventBody): Problem[] {
+  if (KIND_OF_TYPE[body.type] !== meta.kind)
+    return [
+      {
+        path: "body",
+        message: `${quote(body.type)} does not belong to a ${quote(meta.kind)} aggregate`,
+      },
+    ];
+  if (!("spec" in body)) return [];
+  const problems: Problem[] = [];
+  const [idPath, id] =
+    body.type === "EndpointsReplaced" ? ["serviceId", body.spec.serviceId] : ["id", body.spec.id];
+  if (id !== meta.id)
+    problems.push({
+      path: `body.spec.${idPath}`,
+      message: `${quote(id)} is not the aggregate id ${quote(meta.id)}`,
+    });
+  if (body.spec.group !== meta.group)
+    problems.push({
+      path: "body.spec.group",
+      message: `${quote(body.spec.group)} is not the envelope's group ${quote(meta.group)}`,
+    });
+  return problems;
+}

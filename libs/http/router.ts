@@ -120,8 +120,9 @@ export class Router {
       failure = err;
       response = errorResponse(err);
     }
-    // Drain what the client still sends so the connection is reusable.
-    req.resume();
+    // Drain what the client still sends so the connection is reusable (a body read
+    // to its end needs nothing: resuming it would only schedule a tick).
+    if (!req.readableEnded) req.resume();
     // Headers as a flat [name, value, ...] list: node writes it without building
     // an object per response.
     const headers: string[] = ["x-request-id", requestId];
@@ -131,14 +132,18 @@ export class Router {
       if (name.toLowerCase() === "content-type") contentType = value;
       else headers.push(name, value);
     }
+    // With Content-Length (rather than chunked encoding, node's default after
+    // writeHead) node sends head and body as one string in one write(2).
     if (response.text !== undefined) {
       headers.push("content-type", contentType ?? "text/plain; charset=utf-8");
-      res.writeHead(response.status, headers).end(response.text);
+      sendText(res, response.status, headers, response.text);
     } else if (response.body !== undefined) {
       headers.push("content-type", "application/json");
-      res.writeHead(response.status, headers).end(JSON.stringify(response.body) + "\n");
+      sendText(res, response.status, headers, JSON.stringify(response.body) + "\n");
     } else {
       if (contentType !== undefined) headers.push("content-type", contentType);
+      if (response.status >= 200 && response.status !== 204 && response.status !== 304)
+        headers.push("content-length", "0");
       res.writeHead(response.status, headers).end();
     }
     this.options.onDone?.({
@@ -186,6 +191,12 @@ export class Router {
       throw new HttpError(405, "method_not_allowed", `method ${method} is not allowed on ${path}`);
     throw new HttpError(404, "not_found", `no such path: ${JSON.stringify(path)}`);
   }
+}
+
+/** Answers `text` (utf-8) with its Content-Length added to `headers`. */
+function sendText(res: ServerResponse, status: number, headers: string[], text: string): void {
+  headers.push("content-length", String(Buffer.byteLength(text)));
+  res.writeHead(status, headers).end(text);
 }
 
 /** Maps any thrown value to a JSON error answer; unknown errors are 500 without internals. */

@@ -1,15 +1,17 @@
 // Prometheus metrics of one control-plane instance (its own registry, so two
 // instances in one process, as in tests, do not collide).
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+import { Counter, Gauge, Registry, collectDefaultMetrics } from "prom-client";
+import { CounterTally, HistogramTally } from "./metric-tally.ts";
 
 export interface ControlPlaneMetrics {
   readonly registry: Registry;
-  readonly httpRequests: Counter<"method" | "route" | "status">;
-  readonly httpDuration: Histogram<"method" | "route">;
-  readonly eventsPublished: Counter<"kind" | "type">;
+  /** Updated on every request or event: tallies (metric-tally.ts), exposed as usual. */
+  readonly httpRequests: CounterTally<"method" | "route" | "status">;
+  readonly httpDuration: HistogramTally<"method" | "route">;
+  readonly eventsPublished: CounterTally<"kind" | "type">;
   readonly conflicts: Counter<"reason">;
   readonly validationFailures: Counter<"route">;
-  readonly publishDuration: Histogram;
+  readonly publishDuration: HistogramTally;
   readonly badEvents: Counter;
   readonly viewSeq: Gauge;
   readonly ready: Gauge;
@@ -25,25 +27,24 @@ export function createMetrics(withDefaults = true): ControlPlaneMetrics {
   const registers = [registry];
   return {
     registry,
-    httpRequests: new Counter({
-      name: "lbaas_cp_http_requests_total",
-      help: "HTTP requests by method, route pattern and status",
-      labelNames: ["method", "route", "status"],
-      registers,
-    }),
-    httpDuration: new Histogram({
+    httpRequests: new CounterTally(
+      registry,
+      "lbaas_cp_http_requests_total",
+      "HTTP requests by method, route pattern and status",
+      ["method", "route", "status"],
+    ),
+    httpDuration: new HistogramTally(registry, {
       name: "lbaas_cp_http_request_duration_seconds",
       help: "HTTP request duration by method and route pattern",
       labelNames: ["method", "route"],
       buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10],
-      registers,
     }),
-    eventsPublished: new Counter({
-      name: "lbaas_cp_events_published_total",
-      help: "Events appended to LBAAS_EVENTS by aggregate kind and event type",
-      labelNames: ["kind", "type"],
-      registers,
-    }),
+    eventsPublished: new CounterTally(
+      registry,
+      "lbaas_cp_events_published_total",
+      "Events appended to LBAAS_EVENTS by aggregate kind and event type",
+      ["kind", "type"],
+    ),
     conflicts: new Counter({
       name: "lbaas_cp_conflicts_total",
       help: "Version conflicts: expected_version (the client's If-Match was stale), stream (another writer appended first; retried)",
@@ -56,11 +57,10 @@ export function createMetrics(withDefaults = true): ControlPlaneMetrics {
       labelNames: ["route"],
       registers,
     }),
-    publishDuration: new Histogram({
+    publishDuration: new HistogramTally(registry, {
       name: "lbaas_cp_publish_duration_seconds",
       help: "Time from publishing one event to its acknowledgement by the stream",
       buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5, 1, 5],
-      registers,
     }),
     badEvents: new Counter({
       name: "lbaas_cp_undecodable_events_total",

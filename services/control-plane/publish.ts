@@ -17,7 +17,7 @@ import type { AckInbox } from "../../libs/bus/ack-inbox.ts";
 import { appendEvent } from "../../libs/bus/append.ts";
 import { isConflict } from "../../libs/bus/errors.ts";
 import { EVENTS_STREAM } from "../../libs/bus/streams.ts";
-import { encodeEvent } from "../../libs/events/codec.ts";
+import { encodeValidatedEvent } from "../../libs/events/codec.ts";
 import { messageIdOf, subjectOf, type LbEvent } from "../../libs/events/event.ts";
 import type { Acknowledged } from "./view.ts";
 
@@ -75,8 +75,9 @@ export interface PublishTarget {
  * a sequence that failed event would have taken, they are refused too, so the
  * published events are a prefix. (A timeout is the exception: the event may have
  * been stored and later ones with it; `prefix` says how far the order is certain.)
- * An event that does not encode (a bug: deciders only build valid ones) fails
- * before it is sent. Never throws. Several events may be on one subject (each
+ * Events must be deciders' events: their specs are validated already and are not
+ * validated again (encodeValidatedEvent); one whose envelope does not check (a bug)
+ * fails before it is sent. Never throws. Several events may be on one subject (each
  * states its own expected subject sequence).
  */
 export async function publishInOrder(
@@ -96,7 +97,8 @@ export async function publishInOrder(
       const { kind, group, id, version } = ev.meta;
       const subject = subjectOf(kind, group, id);
       const msgId = messageIdOf(kind, group, id, version);
-      const data = encodeEvent(ev);
+      // Deciders build events from validated specs only (decide/*.ts).
+      const data = encodeValidatedEvent(ev);
       target.onSend?.(ev, subject, data, target.position + i + 1);
       const request = {
         subject,

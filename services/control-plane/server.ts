@@ -192,7 +192,7 @@ export async function startControlPlane(
     metrics.httpRequests.inc({
       method: info.method,
       route: info.route,
-      status: String(info.status),
+      status: info.status,
     });
     metrics.httpDuration.observe(
       { method: info.method, route: info.route },

@@ -50,8 +50,6 @@ export interface ViewOptions {
   readonly onBadEvent?: (seq: number, err: unknown) => void;
 }
 
-const key = (kind: AggregateKind, id: string): string => `${kind}/${id}`;
-
 /** An event of this process the follower may meet (see View.known). */
 interface KnownEvent {
   readonly event: LbEvent;
@@ -67,7 +65,6 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
 }
 
 export interface UndoEntry {
-  readonly key: string;
   readonly kind: AggregateKind;
   readonly id: string;
   readonly seq: number;
@@ -90,7 +87,13 @@ export class View implements DecisionState {
   readonly claims = new ClaimIndex();
   /** Every event up to this sequence is reflected (fold or overlay). */
   position = 0;
-  private readonly overlay = new Map<string, AnyRecord>();
+  // One map per kind, keyed by id: the ids' hashes are computed once, where a
+  // `kind/id` key was a new string to hash on every lookup.
+  private readonly overlay: Readonly<Record<AggregateKind, Map<string, AnyRecord>>> = {
+    service: new Map(),
+    endpoints: new Map(),
+    policy: new Map(),
+  };
   private readonly sequences = new SequenceBook();
   /**
    * Events of this process the follower has not delivered yet, by sequence: sent
@@ -181,9 +184,9 @@ export class View implements DecisionState {
       const { kind, id } = event.meta;
       const before = this.record(kind, id);
       applyEvent(this.fold, { seq: m.seq, event });
-      const k = key(kind, id);
-      const mine = this.overlay.get(k);
-      if (mine !== undefined && mine.seq <= m.seq) this.overlay.delete(k);
+      const overlay = this.overlay[kind];
+      const mine = overlay.get(id);
+      if (mine !== undefined && mine.seq <= m.seq) overlay.delete(id);
       this.reindex(kind, before, this.record(kind, id));
     }
     if (m.seq > this.position) this.position = m.seq;
@@ -199,21 +202,20 @@ export class View implements DecisionState {
     const previousPosition = this.position;
     for (const { event, seq } of events) {
       const { kind, id, group, version } = event.meta;
-      const k = key(kind, id);
+      const overlay = this.overlay[kind];
       const subject = subjectOf(kind, group, id);
       const before = this.record(kind, id);
       undo.push({
-        key: k,
         kind,
         id,
         seq,
-        overlay: this.overlay.get(k),
+        overlay: overlay.get(id),
         subject,
         group,
         mark: this.sequences.tentative(subject, group, seq),
       });
       const spec = "spec" in event.body ? event.body.spec : null;
-      this.overlay.set(k, { kind, id, group, version, seq, spec });
+      overlay.set(id, { kind, id, group, version, seq, spec });
       this.reindex(kind, before, this.record(kind, id));
       if (seq > this.position) this.position = seq;
     }
@@ -229,9 +231,10 @@ export class View implements DecisionState {
     for (let i = t.undo.length - 1; i >= from; i--) {
       const u = t.undo[i] as UndoEntry;
       const before = this.record(u.kind, u.id);
-      if (this.overlay.get(u.key)?.seq === u.seq) {
-        if (u.overlay === undefined) this.overlay.delete(u.key);
-        else this.overlay.set(u.key, u.overlay);
+      const overlay = this.overlay[u.kind];
+      if (overlay.get(u.id)?.seq === u.seq) {
+        if (u.overlay === undefined) overlay.delete(u.id);
+        else overlay.set(u.id, u.overlay);
       }
       this.reindex(u.kind, before, this.record(u.kind, u.id));
       this.sequences.rollback(u.subject, u.group, u.seq, u.mark);
@@ -285,7 +288,7 @@ export class View implements DecisionState {
         : kind === "endpoints"
           ? this.fold.endpoints.get(id)
           : this.fold.policies.get(id);
-    const mine = this.overlay.get(key(kind, id));
+    const mine = this.overlay[kind].get(id);
     return mine !== undefined && (folded === undefined || mine.seq > folded.seq) ? mine : folded;
   }
 
@@ -320,8 +323,7 @@ export class View implements DecisionState {
       const r = this.record(kind, id);
       if (r !== undefined) yield r;
     }
-    const prefix = `${kind}/`;
-    for (const [k, r] of this.overlay) if (k.startsWith(prefix) && !seen.has(r.id)) yield r;
+    for (const [id, r] of this.overlay[kind]) if (!seen.has(id)) yield r;
   }
 
   /** Stream sequence of the subject's last event as known here (0 = none). */

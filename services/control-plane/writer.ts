@@ -146,7 +146,7 @@ export class Writer {
         js,
         ...(inbox !== undefined ? { inbox } : {}),
         position: tentative.previousPosition,
-        observe: (seconds) => metrics.publishDuration.observe(seconds),
+        observe: (seconds) => metrics.publishDuration.observe({}, seconds),
         onSend: (event, subject, bytes, seq) => view.sending(event, subject, bytes, seq),
       },
       events.map((event, i) => ({

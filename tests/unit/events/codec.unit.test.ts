@@ -2,7 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { lbaas } from "../../../proto/gen/lbaas.js";
 import { isValidationError } from "../../../libs/domain/errors.ts";
-import { decodeEvent, encodeEvent } from "../../../libs/events/codec.ts";
+import { decodeEvent, encodeEvent, encodeValidatedEvent } from "../../../libs/events/codec.ts";
 import { isDecodeError, type DecodeErrorCode } from "../../../libs/events/errors.ts";
 import type { LbEvent } from "../../../libs/events/event.ts";
 import {
@@ -353,4 +353,26 @@ test("codec - unknown fields from a newer writer of the same schema version are 
   // Field 15 (a varint) is unknown to this schema.
   const withUnknown = new Uint8Array([...bytes, 0x78, 0x2a]);
   assert.deepEqual(decodeEvent(withUnknown), ev);
+});
+
+test("codec - encodeValidatedEvent writes encodeEvent's bytes for validated events", () => {
+  for (const ev of everyEventType())
+    assert.deepEqual(encodeValidatedEvent(ev), encodeEvent(ev), ev.body.type);
+});
+
+test("codec - encodeValidatedEvent still refuses a bad envelope or a body of another aggregate", () => {
+  const [first] = everyEventType().filter((e) => e.body.type === "ServiceUpserted");
+  assert.ok(first !== undefined);
+  const cases: [string, LbEvent, RegExp][] = [
+    ["bad id", { ...first, meta: { ...first.meta, id: "Not A Label" } }, /meta\.id/],
+    ["other kind", { ...first, meta: { ...first.meta, kind: "policy" } }, /body/],
+    ["other id", { ...first, meta: { ...first.meta, id: "other" } }, /body\.spec\.id/],
+    ["other group", { ...first, meta: { ...first.meta, group: "other" } }, /body\.spec\.group/],
+  ];
+  for (const [name, ev, path] of cases)
+    assert.throws(
+      () => encodeValidatedEvent(ev),
+      (err: unknown) => isValidationError(err) && path.test(JSON.stringify(err.problems)),
+      name,
+    );
 });
