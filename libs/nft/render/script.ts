@@ -1,23 +1,20 @@
 // Printing a transaction as the exact `nft -f` script. Pure and deterministic.
-import type {
-  ChainObject,
-  ElementObject,
-  Operation,
-  SetObject,
-  Transaction,
-} from "./transaction.ts";
+import type { BaseChainSpec, TableModel } from "./model.ts";
+import type { ElementObject, Operation, SetObject, Transaction } from "./transaction.ts";
 import { flat } from "./flat.ts";
 
 /** Elements per `add element` line: big enough to parse fast, small enough to read. */
 const ELEMENTS_PER_LINE = 1000;
 
-function chainBody(c: ChainObject): string {
-  if (c.base === null) return "";
-  const b = c.base;
+function chainBody(b: BaseChainSpec | null): string {
+  if (b === null) return "";
   return ` { type ${b.type} hook ${b.hook} priority ${b.priority}; policy ${b.policy}; }`;
 }
 
-function setBody(s: SetObject): string {
+/** The declaration body of a set or map (SetObject and SetModel share these fields). */
+function setBody(
+  s: Pick<SetObject, "keyType" | "dataType" | "flags" | "timeoutSeconds" | "size">,
+): string {
   const parts = [`type ${s.keyType}${s.dataType === null ? "" : ` : ${s.dataType}`};`];
   if (s.flags.length > 0) parts.push(`flags ${s.flags.join(",")};`);
   if (s.timeoutSeconds !== null) parts.push(`timeout ${s.timeoutSeconds}s;`);
@@ -29,6 +26,49 @@ function elementText(e: ElementObject, verb: string): string {
   return verb === "delete" || e.value === null ? e.key : `${e.key} : ${e.value}`;
 }
 
+/**
+ * Appends to `out` the lines of `add` + the contents of `table`: exactly what
+ * the per-object operations of createTableOps print (rules of a chain and
+ * elements of a set batched the same way), without making those objects.
+ */
+function tableContents(out: string, table: TableModel): string {
+  const name = table.name;
+  out += `add table inet ${name}\n`;
+  for (const c of table.chains.values())
+    out += `add chain inet ${name} ${c.name}${chainBody(c.base)}\n`;
+  for (const s of table.sets.values()) out += `add ${s.kind} inet ${name} ${s.name}${setBody(s)}\n`;
+  for (const c of table.chains.values()) {
+    const rules = c.rules;
+    if (rules.length === 0) continue;
+    const prefix = `add rule inet ${name} ${c.name} `;
+    const between = "\n" + prefix;
+    out += prefix;
+    out += rules[0] as string;
+    for (let i = 1; i < rules.length; i++) {
+      out += between;
+      out += rules[i] as string;
+    }
+    out += "\n";
+  }
+  for (const s of table.sets.values()) {
+    if (s.elements.size === 0) continue;
+    const head = `add element inet ${name} ${s.name} { `;
+    let n = 0;
+    let line = head;
+    for (const [key, value] of s.elements) {
+      if (n === ELEMENTS_PER_LINE) {
+        out += line + " }\n";
+        line = head;
+        n = 0;
+      }
+      line += (n > 0 ? ", " : "") + (value === null ? key : `${key} : ${value}`);
+      n++;
+    }
+    out += line + " }\n";
+  }
+  return out;
+}
+
 /** The line of one operation other than an element (elements are batched). */
 function operationLine(op: Operation): string {
   const o = op.object;
@@ -36,7 +76,7 @@ function operationLine(op: Operation): string {
     case "table":
       return `${op.verb} table ${o.family} ${o.name}`;
     case "chain":
-      return `${op.verb} chain ${o.family} ${o.table} ${o.name}${op.verb === "add" || op.verb === "create" ? chainBody(o) : ""}`;
+      return `${op.verb} chain ${o.family} ${o.table} ${o.name}${op.verb === "add" || op.verb === "create" ? chainBody(o.base) : ""}`;
     case "set":
     case "map":
       return `${op.verb} ${o.kind} ${o.family} ${o.table} ${o.name}${op.verb === "add" || op.verb === "create" ? setBody(o) : ""}`;
@@ -44,6 +84,8 @@ function operationLine(op: Operation): string {
       return `${op.verb} rule ${o.family} ${o.table} ${o.chain} ${o.rule}`;
     case "element":
       return `${op.verb} element ${o.family} ${o.table} ${o.set} { ${elementText(o, op.verb)} }`;
+    case "table-contents":
+      return tableContents("", o.table).slice(0, -1);
   }
 }
 
@@ -82,6 +124,11 @@ export function toScript(tx: Transaction): string {
         out += n.rule;
       }
       out += "\n";
+      continue;
+    }
+    if (o.kind === "table-contents") {
+      out = tableContents(out, o.table);
+      i++;
       continue;
     }
     if (o.kind !== "element") {
