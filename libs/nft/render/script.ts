@@ -32,39 +32,53 @@ function elementText(e: ElementObject, verb: string): string {
  * elements of a set batched the same way), without making those objects.
  */
 function tableContents(out: string, table: TableModel): string {
+  // A piece appended to the rope N times is visited N times when the script is
+  // flattened at the end: pieces shared by lines (the `add rule … <chain> `
+  // prefix) are flattened once, and lines are appended piece by piece.
   const name = table.name;
   out += `add table inet ${name}\n`;
-  for (const c of table.chains.values())
-    out += `add chain inet ${name} ${c.name}${chainBody(c.base)}\n`;
+  const addChain = flat(`add chain inet ${name} `);
+  for (const c of table.chains.values()) {
+    out += addChain;
+    out += c.name;
+    out += c.base === null ? "\n" : `${chainBody(c.base)}\n`;
+  }
   for (const s of table.sets.values()) out += `add ${s.kind} inet ${name} ${s.name}${setBody(s)}\n`;
+  const addRule = `add rule inet ${name} `;
   for (const c of table.chains.values()) {
     const rules = c.rules;
     if (rules.length === 0) continue;
-    const prefix = `add rule inet ${name} ${c.name} `;
-    const between = "\n" + prefix;
+    const prefix = flat(`${addRule}${c.name} `);
     out += prefix;
     out += rules[0] as string;
-    for (let i = 1; i < rules.length; i++) {
-      out += between;
-      out += rules[i] as string;
+    if (rules.length > 1) {
+      const between = flat("\n" + prefix);
+      for (let i = 1; i < rules.length; i++) {
+        out += between;
+        out += rules[i] as string;
+      }
     }
     out += "\n";
   }
   for (const s of table.sets.values()) {
     if (s.elements.size === 0) continue;
-    const head = `add element inet ${name} ${s.name} { `;
+    const head = flat(`add element inet ${name} ${s.name} { `);
     let n = 0;
-    let line = head;
+    out += head;
     for (const [key, value] of s.elements) {
       if (n === ELEMENTS_PER_LINE) {
-        out += line + " }\n";
-        line = head;
+        out += " }\n";
+        out += head;
         n = 0;
+      } else if (n > 0) out += ", ";
+      out += key;
+      if (value !== null) {
+        out += " : ";
+        out += value;
       }
-      line += (n > 0 ? ", " : "") + (value === null ? key : `${key} : ${value}`);
       n++;
     }
-    out += line + " }\n";
+    out += " }\n";
   }
   return out;
 }
