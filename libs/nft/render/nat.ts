@@ -11,7 +11,7 @@ import { guardName } from "./guards.ts";
 import { markMatch, setMarkStatements } from "./marks.ts";
 import type { BaseChainSpec, ChainModel, SetModel, TableModel } from "./model.ts";
 import * as names from "./names.ts";
-import type { ServiceFragment } from "./service-fragment.ts";
+import type { DispatchElement, ServiceFragment } from "./service-fragment.ts";
 
 export { AFFINITY_MAP_SIZE } from "./service-fragment.ts";
 
@@ -155,8 +155,14 @@ export function natTable(
     v6: [],
   };
   const protocols = new Set<string>();
-  for (const f of fragments) {
-    for (const d of f.dispatch) dispatch[d.family].push(d);
+  // Indexed loops: this runs once per render, mostly before the optimizing
+  // compiler steps in, and for…of then allocates an iterator result per step.
+  for (let i = 0; i < fragments.length; i++) {
+    const f = fragments[i] as ServiceFragment;
+    for (let j = 0; j < f.dispatch.length; j++) {
+      const d = f.dispatch[j] as DispatchElement;
+      dispatch[d.family].push(d);
+    }
     for (const o of f.overrides) {
       overrides[o.family].push({ key: o.key, value: null });
       protocols.add(`${o.family} ${o.protocol}`);
@@ -180,8 +186,9 @@ export function natTable(
       sets.set(name, overrideSet(family, sortedElements(name, overrides[family])));
     }
   }
-  for (const f of fragments) {
-    for (const c of f.chains) addChain(c);
+  for (let i = 0; i < fragments.length; i++) {
+    const f = fragments[i] as ServiceFragment;
+    for (let j = 0; j < f.chains.length; j++) addChain(f.chains[j] as ChainModel);
     for (const s of f.sets) {
       if (sets.has(s.name)) throw new Error(`duplicate set ${JSON.stringify(s.name)}`);
       sets.set(s.name, s);

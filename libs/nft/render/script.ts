@@ -31,23 +31,28 @@ function elementText(e: ElementObject, verb: string): string {
  * the per-object operations of createTableOps print (rules of a chain and
  * elements of a set batched the same way), without making those objects.
  */
-function tableContents(out: string, table: TableModel): string {
+function tableContents(script: string, table: TableModel): string {
   // A piece appended to the rope N times is visited N times when the script is
   // flattened at the end: pieces shared by lines (the `add rule … <chain> `
-  // prefix) are flattened once, and lines are appended piece by piece.
+  // prefix) are flattened once, and lines are appended piece by piece. Maps are
+  // walked with forEach: this runs once per render, mostly before the optimizing
+  // compiler steps in, and for…of then allocates an iterator result per entry.
+  let out = script;
   const name = table.name;
   out += `add table inet ${name}\n`;
   const addChain = flat(`add chain inet ${name} `);
-  for (const c of table.chains.values()) {
+  table.chains.forEach((c) => {
     out += addChain;
     out += c.name;
     out += c.base === null ? "\n" : `${chainBody(c.base)}\n`;
-  }
-  for (const s of table.sets.values()) out += `add ${s.kind} inet ${name} ${s.name}${setBody(s)}\n`;
+  });
+  table.sets.forEach((s) => {
+    out += `add ${s.kind} inet ${name} ${s.name}${setBody(s)}\n`;
+  });
   const addRule = `add rule inet ${name} `;
-  for (const c of table.chains.values()) {
+  table.chains.forEach((c) => {
     const rules = c.rules;
-    if (rules.length === 0) continue;
+    if (rules.length === 0) return;
     const prefix = flat(`${addRule}${c.name} `);
     out += prefix;
     out += rules[0] as string;
@@ -59,13 +64,13 @@ function tableContents(out: string, table: TableModel): string {
       }
     }
     out += "\n";
-  }
-  for (const s of table.sets.values()) {
-    if (s.elements.size === 0) continue;
+  });
+  table.sets.forEach((s) => {
+    if (s.elements.size === 0) return;
     const head = flat(`add element inet ${name} ${s.name} { `);
     let n = 0;
     out += head;
-    for (const [key, value] of s.elements) {
+    s.elements.forEach((value, key) => {
       if (n === ELEMENTS_PER_LINE) {
         out += " }\n";
         out += head;
@@ -77,9 +82,9 @@ function tableContents(out: string, table: TableModel): string {
         out += value;
       }
       n++;
-    }
+    });
     out += " }\n";
-  }
+  });
   return out;
 }
 
