@@ -122,9 +122,8 @@ interface Work {
   sets: SetModel[] | null;
 }
 
+/** Adds a chain; `name` has passed guardObjectName (whose regex also flattens it). */
 function addChain(w: Work, name: string, rules: string[]): void {
-  // The guard's regular expression also flattens the name (V8 matches flat strings only).
-  guardObjectName("chain", name);
   const chain: ChainModel = { name, base: null, rules: flatAll(rules) };
   if (w.chains === null) {
     w.chains = [chain];
@@ -296,5 +295,5 @@ function serviceChain(
   const selection = selectionRules(svc.scheduler, family, port.protocol, targets, affinity);
   addChain(w, chain, before === null ? selection : before.concat(selection));
   const epChains = endpointChains(svc.scheduler, family, port.protocol, targets, affinity);
-  for (const c of epChains ?? NONE) addChain(w, c.name, c.rules);
+  for (const c of epChains ?? NONE) addChain(w, guardObjectName("chain", c.name), c.rules);
 }
