@@ -194,7 +194,7 @@ export function serviceFragment(
           ); // flattens it too
           value = `goto ${chain}`;
         }
-        const key = flat(`${svc.vips[i] as string} . ${port.protocol} . ${port.port}`);
+        const key = flat(names.dispatchKey(svc.vips[i] as string, port.protocol, port.port));
         const d: DispatchElement = { family, key, value };
         if (dispatch === null) dispatch = [d];
         else dispatch.push(d);
