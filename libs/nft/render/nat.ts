@@ -11,7 +11,7 @@ import { guardName } from "./guards.ts";
 import { markMatch, setMarkStatements } from "./marks.ts";
 import type { BaseChainSpec, ChainModel, SetModel, TableModel } from "./model.ts";
 import * as names from "./names.ts";
-import type { DispatchElement, ServiceFragment } from "./service-fragment.ts";
+import type { DispatchElement, OverrideElement, ServiceFragment } from "./service-fragment.ts";
 
 export { AFFINITY_MAP_SIZE } from "./service-fragment.ts";
 
@@ -117,7 +117,8 @@ export function sortedElements(
   // them in key order.
   entries.sort((a, b) => (a.key < b.key ? -1 : 1));
   const out = new Map<string, string | null>();
-  for (const e of entries) {
+  for (let i = 0; i < entries.length; i++) {
+    const e = entries[i] as { readonly key: string; readonly value: string | null };
     const size = out.size;
     if (out.set(e.key, e.value).size === size)
       throw new RenderError(
@@ -163,7 +164,8 @@ export function natTable(
       const d = f.dispatch[j] as DispatchElement;
       dispatch[d.family].push(d);
     }
-    for (const o of f.overrides) {
+    for (let j = 0; j < f.overrides.length; j++) {
+      const o = f.overrides[j] as OverrideElement;
       overrides[o.family].push({ key: o.key, value: null });
       protocols.add(`${o.family} ${o.protocol}`);
     }
@@ -189,7 +191,8 @@ export function natTable(
   for (let i = 0; i < fragments.length; i++) {
     const f = fragments[i] as ServiceFragment;
     for (let j = 0; j < f.chains.length; j++) addChain(f.chains[j] as ChainModel);
-    for (const s of f.sets) {
+    for (let j = 0; j < f.sets.length; j++) {
+      const s = f.sets[j] as SetModel;
       if (sets.has(s.name)) throw new Error(`duplicate set ${JSON.stringify(s.name)}`);
       sets.set(s.name, s);
     }
