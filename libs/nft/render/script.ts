@@ -49,19 +49,17 @@ function tableContents(script: string, table: TableModel): string {
   table.sets.forEach((s) => {
     out += `add ${s.kind} inet ${name} ${s.name}${setBody(s)}\n`;
   });
-  const addRule = `add rule inet ${name} `;
+  const addRule = flat(`\nadd rule inet ${name} `);
   table.chains.forEach((c) => {
     const rules = c.rules;
     if (rules.length === 0) return;
-    const prefix = flat(`${addRule}${c.name} `);
-    out += prefix;
+    // One flat "\n" + prefix; the prefix alone is a slice of it (no copy).
+    const between = flat(addRule + c.name + " ");
+    out += between.slice(1);
     out += rules[0] as string;
-    if (rules.length > 1) {
-      const between = flat("\n" + prefix);
-      for (let i = 1; i < rules.length; i++) {
-        out += between;
-        out += rules[i] as string;
-      }
+    for (let i = 1; i < rules.length; i++) {
+      out += between;
+      out += rules[i] as string;
     }
     out += "\n";
   });
