@@ -8,6 +8,7 @@
 // (jump/goto) and sets (@name); chains and sets in use cannot be deleted; a
 // failing operation aborts the whole transaction and leaves the state unchanged.
 import { NftError } from "./errors.ts";
+import { expandTableContents } from "./render/full.ts";
 import type { BaseChainSpec } from "./render/model.ts";
 import { operationLine } from "./render/script.ts";
 import type { NftObject, Operation, SetObject, Transaction } from "./render/transaction.ts";
@@ -54,10 +55,12 @@ export class FakeNft implements NftExecutor {
   /**
    * Applies `tx` atomically: either every operation succeeds or the state is
    * unchanged and an NftError (object_not_found, exists, failed) is thrown.
+   * A table's contents apply as the operations they stand for (an error names
+   * the failing one and its index among them).
    */
   apply(tx: Transaction): void {
     const work = clone(this.tables);
-    for (const [i, op] of tx.entries()) {
+    for (const [i, op] of expandTableContents(tx).entries()) {
       try {
         applyOne(work, op);
       } catch (err) {
@@ -180,6 +183,9 @@ function setInUse(t: FakeTable, name: string): boolean {
 function applyOne(tables: Map<string, FakeTable>, op: Operation): void {
   const o = op.object;
   const { verb } = op;
+  // expandTableContents leaves none; a nested one would be a renderer bug.
+  if (o.kind === "table-contents")
+    throw new NftError("failed", `table contents of ${o.table.name} were not expanded`);
   if (o.kind === "table") {
     const exists = tables.has(o.name);
     if (verb === "add" && !exists) tables.set(o.name, { chains: new Map(), sets: new Map() });

@@ -18,7 +18,7 @@ import { renderIncremental } from "./render/index.ts";
 import type { Ruleset } from "./render/model.ts";
 import { RenderState, type RenderPlan } from "./render/render-state.ts";
 import { toScript } from "./render/script.ts";
-import type { Transaction } from "./render/transaction.ts";
+import { operationCount, type Transaction } from "./render/transaction.ts";
 import type { NftExecutor } from "./runner.ts";
 import type { GatewaySettings } from "./settings.ts";
 export interface SyncResult {
@@ -135,7 +135,7 @@ export class Syncer {
       durationMs: performance.now() - started,
       applyMs,
       hash: this.committedHash,
-      operations: pending.tx.length,
+      operations: operationCount(pending.tx),
       ...(this.options.keepScript === true ? { script: toScript(pending.tx) } : {}),
     };
   }

@@ -1,6 +1,6 @@
 // Full sync: atomic replacement of every owned table in one transaction.
 import type { Ruleset, SetModel, TableModel } from "./model.ts";
-import type { Operation, SetObject } from "./transaction.ts";
+import type { Operation, SetObject, Transaction } from "./transaction.ts";
 
 /** The set/map object of a model (no elements). */
 export function setObject(table: string, s: SetModel): SetObject {
@@ -17,10 +17,26 @@ export function setObject(table: string, s: SetModel): SetObject {
   };
 }
 
-/** Operations that create `table` from nothing: chains, sets, rules, elements. */
+/**
+ * Operations that create `table` from nothing, one per object: the table, its
+ * chains, sets, rules, elements. What a `table-contents` operation stands for.
+ */
 export function createTableOps(table: TableModel): Operation[] {
   const ops: Operation[] = [];
   pushCreateTableOps(ops, table);
+  return ops;
+}
+
+/**
+ * `tx` with every `table-contents` operation replaced by the operations it
+ * stands for ({@link createTableOps}); other operations are kept as they are.
+ * An empty transaction gives an empty list. Never throws.
+ */
+export function expandTableContents(tx: Transaction): Operation[] {
+  const ops: Operation[] = [];
+  for (const op of tx)
+    if (op.object.kind === "table-contents") pushCreateTableOps(ops, op.object.table);
+    else ops.push(op);
   return ops;
 }
 
@@ -51,7 +67,9 @@ function pushCreateTableOps(ops: Operation[], table: TableModel): void {
 /**
  * The full-sync transaction: for every table of `next`, `add table` + `delete
  * table` (the idempotent delete: it works whether or not the table exists; nft
- * 1.0.6 has no `destroy`) and then the table built from scratch; tables that
+ * 1.0.6 has no `destroy`) and then the table built from scratch (one
+ * `table-contents` operation per table, which holds the table model itself: the
+ * transaction shares the ruleset's rule strings and element maps); tables that
  * only `previous` owned (e.g. after a rename in the settings) are deleted too.
  * One transaction: the kernel swaps old for new atomically.
  * Established flows keep their NAT bindings (they live in conntrack).
@@ -72,6 +90,7 @@ export function replaceTables(next: Ruleset, previousTables: readonly string[]):
     ops.push({ verb: "add", object: { kind: "table", family: "inet", name } });
     ops.push({ verb: "delete", object: { kind: "table", family: "inet", name } });
   }
-  for (const table of next.tables) pushCreateTableOps(ops, table);
+  for (const table of next.tables)
+    ops.push({ verb: "add", object: { kind: "table-contents", family: "inet", table } });
   return ops;
 }

@@ -17,6 +17,7 @@ export { maglevTable, maglevSize, MAGLEV_SLOTS } from "./maglev.ts";
 export { SOURCE_HASH_SEED } from "./selection.ts";
 export type * from "./model.ts";
 export type * from "./transaction.ts";
+export { operationCount } from "./transaction.ts";
 
 /** A rendered transaction and the ruleset it commits. */
 export interface Rendered {

@@ -11,7 +11,7 @@ import { guardName } from "./guards.ts";
 import { markMatch, setMarkStatements } from "./marks.ts";
 import type { BaseChainSpec, ChainModel, SetModel, TableModel } from "./model.ts";
 import * as names from "./names.ts";
-import type { ServiceFragment } from "./service-fragment.ts";
+import type { DispatchElement, OverrideElement, ServiceFragment } from "./service-fragment.ts";
 
 export { AFFINITY_MAP_SIZE } from "./service-fragment.ts";
 
@@ -117,7 +117,8 @@ export function sortedElements(
   // them in key order.
   entries.sort((a, b) => (a.key < b.key ? -1 : 1));
   const out = new Map<string, string | null>();
-  for (const e of entries) {
+  for (let i = 0; i < entries.length; i++) {
+    const e = entries[i] as { readonly key: string; readonly value: string | null };
     const size = out.size;
     if (out.set(e.key, e.value).size === size)
       throw new RenderError(
@@ -155,9 +156,16 @@ export function natTable(
     v6: [],
   };
   const protocols = new Set<string>();
-  for (const f of fragments) {
-    for (const d of f.dispatch) dispatch[d.family].push(d);
-    for (const o of f.overrides) {
+  // Indexed loops: this runs once per render, mostly before the optimizing
+  // compiler steps in, and for…of then allocates an iterator result per step.
+  for (let i = 0; i < fragments.length; i++) {
+    const f = fragments[i] as ServiceFragment;
+    for (let j = 0; j < f.dispatch.length; j++) {
+      const d = f.dispatch[j] as DispatchElement;
+      dispatch[d.family].push(d);
+    }
+    for (let j = 0; j < f.overrides.length; j++) {
+      const o = f.overrides[j] as OverrideElement;
       overrides[o.family].push({ key: o.key, value: null });
       protocols.add(`${o.family} ${o.protocol}`);
     }
@@ -180,9 +188,11 @@ export function natTable(
       sets.set(name, overrideSet(family, sortedElements(name, overrides[family])));
     }
   }
-  for (const f of fragments) {
-    for (const c of f.chains) addChain(c);
-    for (const s of f.sets) {
+  for (let i = 0; i < fragments.length; i++) {
+    const f = fragments[i] as ServiceFragment;
+    for (let j = 0; j < f.chains.length; j++) addChain(f.chains[j] as ChainModel);
+    for (let j = 0; j < f.sets.length; j++) {
+      const s = f.sets[j] as SetModel;
       if (sets.has(s.name)) throw new Error(`duplicate set ${JSON.stringify(s.name)}`);
       sets.set(s.name, s);
     }

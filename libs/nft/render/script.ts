@@ -1,23 +1,20 @@
 // Printing a transaction as the exact `nft -f` script. Pure and deterministic.
-import type {
-  ChainObject,
-  ElementObject,
-  Operation,
-  SetObject,
-  Transaction,
-} from "./transaction.ts";
+import type { BaseChainSpec, TableModel } from "./model.ts";
+import type { ElementObject, Operation, SetObject, Transaction } from "./transaction.ts";
 import { flat } from "./flat.ts";
 
 /** Elements per `add element` line: big enough to parse fast, small enough to read. */
 const ELEMENTS_PER_LINE = 1000;
 
-function chainBody(c: ChainObject): string {
-  if (c.base === null) return "";
-  const b = c.base;
+function chainBody(b: BaseChainSpec | null): string {
+  if (b === null) return "";
   return ` { type ${b.type} hook ${b.hook} priority ${b.priority}; policy ${b.policy}; }`;
 }
 
-function setBody(s: SetObject): string {
+/** The declaration body of a set or map (SetObject and SetModel share these fields). */
+function setBody(
+  s: Pick<SetObject, "keyType" | "dataType" | "flags" | "timeoutSeconds" | "size">,
+): string {
   const parts = [`type ${s.keyType}${s.dataType === null ? "" : ` : ${s.dataType}`};`];
   if (s.flags.length > 0) parts.push(`flags ${s.flags.join(",")};`);
   if (s.timeoutSeconds !== null) parts.push(`timeout ${s.timeoutSeconds}s;`);
@@ -27,6 +24,81 @@ function setBody(s: SetObject): string {
 
 function elementText(e: ElementObject, verb: string): string {
   return verb === "delete" || e.value === null ? e.key : `${e.key} : ${e.value}`;
+}
+
+/**
+ * Appends to `out` the lines of `add` + the contents of `table`: exactly what
+ * the per-object operations of createTableOps print (rules of a chain as one
+ * block or `add rule` lines, elements of a set batched, as `toScript` does),
+ * without making those objects.
+ */
+function tableContents(script: string, table: TableModel): string {
+  // A piece appended to the rope N times is visited N times when the script is
+  // flattened at the end: pieces shared by lines (the `add rule … <chain> `
+  // prefix) are flattened once, and lines are appended piece by piece. Maps are
+  // walked with forEach: this runs once per render, mostly before the optimizing
+  // compiler steps in, and for…of then allocates an iterator result per entry.
+  let out = script;
+  const name = table.name;
+  out += `add table inet ${name}\n`;
+  const addChain = flat(`add chain inet ${name} `);
+  table.chains.forEach((c) => {
+    out += addChain;
+    out += c.name;
+    out += c.base === null ? "\n" : `${chainBody(c.base)}\n`;
+  });
+  table.sets.forEach((s) => {
+    out += `add ${s.kind} inet ${name} ${s.name}${setBody(s)}\n`;
+  });
+  const addRule = flat(`\nadd rule inet ${name} `);
+  table.chains.forEach((c) => {
+    const rules = c.rules;
+    if (rules.length === 0) return;
+    let namesSet = false;
+    for (let i = 0; i < rules.length && !namesSet; i++) namesSet = rules[i]!.includes("@");
+    if (ruleRunAsBlock("add", namesSet)) {
+      out += addChain;
+      out += c.name;
+      out += " {\n\t";
+      out += rules[0] as string;
+      for (let i = 1; i < rules.length; i++) {
+        out += "\n\t";
+        out += rules[i] as string;
+      }
+      out += "\n}\n";
+      return;
+    }
+    // One flat "\n" + prefix; the prefix alone is a slice of it (no copy).
+    const between = flat(addRule + c.name + " ");
+    out += between.slice(1);
+    out += rules[0] as string;
+    for (let i = 1; i < rules.length; i++) {
+      out += between;
+      out += rules[i] as string;
+    }
+    out += "\n";
+  });
+  table.sets.forEach((s) => {
+    if (s.elements.size === 0) return;
+    const head = flat(`add element inet ${name} ${s.name} { `);
+    let n = 0;
+    out += head;
+    s.elements.forEach((value, key) => {
+      if (n === ELEMENTS_PER_LINE) {
+        out += " }\n";
+        out += head;
+        n = 0;
+      } else if (n > 0) out += ", ";
+      out += key;
+      if (value !== null) {
+        out += " : ";
+        out += value;
+      }
+      n++;
+    });
+    out += " }\n";
+  });
+  return out;
 }
 
 /**
@@ -54,7 +126,7 @@ export function operationLine(op: Operation): string {
     case "table":
       return `${op.verb} table ${o.family} ${o.name}`;
     case "chain":
-      return `${op.verb} chain ${o.family} ${o.table} ${o.name}${op.verb === "add" || op.verb === "create" ? chainBody(o) : ""}`;
+      return `${op.verb} chain ${o.family} ${o.table} ${o.name}${op.verb === "add" || op.verb === "create" ? chainBody(o.base) : ""}`;
     case "set":
     case "map":
       return `${op.verb} ${o.kind} ${o.family} ${o.table} ${o.name}${op.verb === "add" || op.verb === "create" ? setBody(o) : ""}`;
@@ -62,6 +134,8 @@ export function operationLine(op: Operation): string {
       return `${op.verb} rule ${o.family} ${o.table} ${o.chain} ${o.rule}`;
     case "element":
       return `${op.verb} element ${o.family} ${o.table} ${o.set} { ${elementText(o, op.verb)} }`;
+    case "table-contents":
+      return tableContents("", o.table).slice(0, -1);
   }
 }
 
@@ -112,6 +186,11 @@ export function toScript(tx: Transaction): string {
         out += (tx[i] as Operation & { object: { rule: string } }).object.rule;
       }
       out += block ? "\n}\n" : "\n";
+      continue;
+    }
+    if (o.kind === "table-contents") {
+      out = tableContents(out, o.table);
+      i++;
       continue;
     }
     if (o.kind !== "element") {

@@ -5,21 +5,13 @@
 // services that changed (render-state.ts) and the NAT table is the fragments
 // put together (nat.ts).
 import type { Endpoint, Protocol, ServicePort, ServiceSpec } from "../../domain/model.ts";
-import { ENDPOINT_STATES, PROTOCOLS, SCHEDULERS } from "../../domain/model.ts";
 import type { GatewaySettings } from "../settings.ts";
 import type { IpFamily } from "./addresses.ts";
-import { relocate } from "./errors.ts";
 import { flat, flatAll } from "./flat.ts";
-import {
-  guardAddress,
-  guardCidr,
-  guardInt,
-  guardLabel,
-  guardObjectName,
-  guardToken,
-} from "./guards.ts";
+import { guardInt, guardObjectName } from "./guards.ts";
 import type { ChainModel, SetModel } from "./model.ts";
 import * as names from "./names.ts";
+import { checkEndpoints, checkService } from "./service-check.ts";
 import { affinityHitRule, endpointChains, selectionRules, type Target } from "./selection.ts";
 
 const FAMILIES: readonly IpFamily[] = ["v4", "v6"];
@@ -65,52 +57,6 @@ function byProtocolAndPort(a: ServicePort, b: ServicePort): number {
   return compare(a.protocol, b.protocol) || a.port - b.port;
 }
 
-/** Checks the endpoints of a service once (not once per port and family); their families. */
-function checkEndpoints(serviceId: string, endpoints: readonly Endpoint[]): IpFamily[] {
-  const families = new Array<IpFamily>(endpoints.length);
-  for (let i = 0; i < endpoints.length; i++) {
-    const e = endpoints[i] as Endpoint;
-    try {
-      families[i] = guardAddress(e.address, "address");
-      guardToken(e.state, ENDPOINT_STATES, "state");
-      guardInt(e.weight, 1, 100, "weight");
-      if (e.port !== null) guardInt(e.port, 1, 65535, "port");
-    } catch (err) {
-      relocate(err, `endpoints[${JSON.stringify(serviceId)}][${i}]`);
-    }
-  }
-  return families;
-}
-
-/** Checks a service's own fields; the families of its vips and source ranges. */
-function checkService(svc: ServiceSpec): { vips: IpFamily[]; ranges: IpFamily[] } {
-  let at = "id";
-  let index = -1;
-  try {
-    guardLabel(svc.id, "");
-    at = "scheduler";
-    guardToken(svc.scheduler, SCHEDULERS, "");
-    at = "vips";
-    const vips = new Array<IpFamily>(svc.vips.length);
-    for (index = 0; index < svc.vips.length; index++)
-      vips[index] = guardAddress(svc.vips[index] as string, "");
-    at = "sourceRanges";
-    const ranges = new Array<IpFamily>(svc.sourceRanges.length);
-    for (index = 0; index < svc.sourceRanges.length; index++)
-      ranges[index] = guardCidr(svc.sourceRanges[index] as string, "");
-    at = "ports";
-    for (index = 0; index < svc.ports.length; index++) {
-      const port = svc.ports[index] as ServicePort;
-      guardToken(port.protocol, PROTOCOLS, "protocol");
-      guardInt(port.port, 1, 65535, "port");
-      guardInt(port.targetPort, 1, 65535, "targetPort");
-    }
-    return { vips, ranges };
-  } catch (err) {
-    relocate(err, `services[${JSON.stringify(svc.id)}].${at}${index >= 0 ? `[${index}]` : ""}`);
-  }
-}
-
 /** The service being rendered and what its chains collect. */
 // Lists start as one-element literals: `[]` followed by push() reserves 16 slots,
 // and most services have one chain, one dispatch key and no affinity map.
@@ -122,9 +68,8 @@ interface Work {
   sets: SetModel[] | null;
 }
 
+/** Adds a chain; `name` has passed guardObjectName (whose regex also flattens it). */
 function addChain(w: Work, name: string, rules: string[]): void {
-  // The guard's regular expression also flattens the name (V8 matches flat strings only).
-  guardObjectName("chain", name);
   const chain: ChainModel = { name, base: null, rules: flatAll(rules) };
   if (w.chains === null) {
     w.chains = [chain];
@@ -195,7 +140,7 @@ export function serviceFragment(
           ); // flattens it too
           value = `goto ${chain}`;
         }
-        const key = flat(`${svc.vips[i] as string} . ${port.protocol} . ${port.port}`);
+        const key = flat(names.dispatchKey(svc.vips[i] as string, port.protocol, port.port));
         const d: DispatchElement = { family, key, value };
         if (dispatch === null) dispatch = [d];
         else dispatch.push(d);
@@ -296,5 +241,5 @@ function serviceChain(
   const selection = selectionRules(svc.scheduler, family, port.protocol, targets, affinity);
   addChain(w, chain, before === null ? selection : before.concat(selection));
   const epChains = endpointChains(svc.scheduler, family, port.protocol, targets, affinity);
-  for (const c of epChains ?? NONE) addChain(w, c.name, c.rules);
+  for (const c of epChains ?? NONE) addChain(w, guardObjectName("chain", c.name), c.rules);
 }
