@@ -50,33 +50,8 @@ function tableContents(script: string, table: TableModel): string {
   table.sets.forEach((s) => {
     out += `add ${s.kind} inet ${name} ${s.name}${setBody(s)}\n`;
   });
-  const addRule = flat(`\nadd rule inet ${name} `);
   table.chains.forEach((c) => {
-    const rules = c.rules;
-    if (rules.length === 0) return;
-    let namesSet = false;
-    for (let i = 0; i < rules.length && !namesSet; i++) namesSet = rules[i]!.includes("@");
-    if (ruleRunAsBlock("add", namesSet)) {
-      out += addChain;
-      out += c.name;
-      out += " {\n\t";
-      out += rules[0] as string;
-      for (let i = 1; i < rules.length; i++) {
-        out += "\n\t";
-        out += rules[i] as string;
-      }
-      out += "\n}\n";
-      return;
-    }
-    // One flat "\n" + prefix; the prefix alone is a slice of it (no copy).
-    const between = flat(addRule + c.name + " ");
-    out += between.slice(1);
-    out += rules[0] as string;
-    for (let i = 1; i < rules.length; i++) {
-      out += between;
-      out += rules[i] as string;
-    }
-    out += "\n";
+    if (c.rules.length > 0) out = ruleRun(out, name, c.name, c.rules);
   });
   table.sets.forEach((s) => {
     if (s.elements.size === 0) return;
@@ -112,8 +87,27 @@ function tableContents(script: string, table: TableModel): string {
  * with the table cache only, nft does not know sets already in the kernel and fails
  * with "No such file or directory"; those runs stay `add rule` lines.
  */
-function ruleRunAsBlock(verb: Operation["verb"], namesSet: boolean): boolean {
-  return verb === "add" && !namesSet;
+function ruleRunAsBlock(rules: readonly string[]): boolean {
+  for (let i = 0; i < rules.length; i++) if ((rules[i] as string).includes("@")) return false;
+  return true;
+}
+
+/**
+ * Appends to `out` the `add` of `rules` (non-empty) to chain `chain` of inet table
+ * `table`: one chain block, or one `add rule` line per rule (see {@link ruleRunAsBlock}).
+ */
+function ruleRun(out: string, table: string, chain: string, rules: readonly string[]): string {
+  const block = ruleRunAsBlock(rules);
+  // One flat separator; the `add rule` prefix alone is a slice of it (no copy).
+  const between = flat(block ? "\n\t" : `\nadd rule inet ${table} ${chain} `);
+  out += block ? `add chain inet ${table} ${chain} {\n\t` : between.slice(1);
+  out += rules[0] as string;
+  for (let i = 1; i < rules.length; i++) {
+    out += between;
+    out += rules[i] as string;
+  }
+  out += block ? "\n}\n" : "\n";
+  return out;
 }
 
 /**
@@ -152,40 +146,22 @@ export function operationLine(op: Operation): string {
 export function toScript(tx: Transaction): string {
   // Lines are appended with `+=` (a rope, flattened once at the end: measured
   // faster than flattening every 256 KiB or joining an array of 70,000 lines).
-  // A run of rules of one chain costs two rope nodes per rule: the separator
-  // (built once per run), then the rule.
   let out = "";
   let i = 0;
   while (i < tx.length) {
     const op = tx[i] as Operation;
     const o = op.object;
-    if (o.kind === "rule") {
-      let end = i + 1;
-      let namesSet = o.rule.includes("@");
-      for (; end < tx.length; end++) {
-        const next = tx[end] as Operation;
+    if (o.kind === "rule" && op.verb === "add") {
+      // A run: one chain's added rules in a row.
+      const rules = [o.rule];
+      for (i++; i < tx.length; i++) {
+        const next = tx[i] as Operation;
         const n = next.object;
-        if (
-          next.verb !== op.verb ||
-          n.kind !== "rule" ||
-          n.chain !== o.chain ||
-          n.table !== o.table
-        )
+        if (next.verb !== "add" || n.kind !== "rule" || n.chain !== o.chain || n.table !== o.table)
           break;
-        if (n.rule.includes("@")) namesSet = true;
+        rules.push(n.rule);
       }
-      const block = ruleRunAsBlock(op.verb, namesSet);
-      const prefix = block
-        ? `add chain ${o.family} ${o.table} ${o.chain} {\n\t`
-        : `${op.verb} rule ${o.family} ${o.table} ${o.chain} `;
-      const between = block ? "\n\t" : "\n" + prefix;
-      out += prefix;
-      out += o.rule;
-      for (i++; i < end; i++) {
-        out += between;
-        out += (tx[i] as Operation & { object: { rule: string } }).object.rule;
-      }
-      out += block ? "\n}\n" : "\n";
+      out = ruleRun(out, o.table, o.chain, rules);
       continue;
     }
     if (o.kind === "table-contents") {
