@@ -15,9 +15,10 @@
 //   `--load-generator`): keep-alive HTTP/1.1 on raw sockets, one request in flight per
 //   connection, so it costs the 2-core machine a fraction of what node:http's client
 //   costs and the figure measures the server;
-// - both sides are warmed up first (2,000 events each: the raw publisher's node
-//   client, and the control plane's process with its own 2,000 PUTs of other ids,
-//   reported apart as the cold figure).
+// - both sides are equally warm when measured: the raw publisher has sent 2,000
+//   events plus its 10,000 at 16 in flight before its first pipelined run, and the
+//   control plane's process gets the same 12,000 PUTs of other ids first (reported
+//   apart as the cold figure).
 // Run by `npm run bench` (bench/run.ts) or alone: `node bench/control-plane.bench.ts`.
 import { spawn, type ChildProcess } from "node:child_process";
 import { readFileSync } from "node:fs";
@@ -42,12 +43,18 @@ export interface Row extends BenchRow {
 }
 
 const BENCH = "control-plane";
-const SINGLE_WRITES = Number(process.env["BENCH_CP_SINGLE"] ?? 4_000);
+const SINGLE_WRITES = Number(process.env["BENCH_CP_SINGLE"] ?? 10_000);
 const CONCURRENCY = 16;
 const BULK_SERVICES = Number(process.env["BENCH_CP_BULK"] ?? 10_000);
 const WINDOW = 1_024;
-/** Control-plane writes before the measured ones (the raw publisher warms up with 2,000 too). */
-const WARM_UP_WRITES = 2_000;
+/** Raw events the publisher sends before anything is measured. */
+const RAW_WARM_UP = 2_000;
+/**
+ * Control-plane writes before the measured ones: as many events as the raw publisher
+ * has sent before its first measured pipelined run (its warm-up, then the run at 16
+ * in flight), so both are measured equally warm.
+ */
+const WARM_UP_WRITES = RAW_WARM_UP + SINGLE_WRITES;
 const LOAD_GENERATOR = "--load-generator";
 const RAW_STREAM = "BENCH_RAW";
 
@@ -314,7 +321,7 @@ export async function run(): Promise<Row[]> {
     if (events === undefined) throw new Error("no events stream configuration");
     await jsm.streams.add({ ...events, name: RAW_STREAM, subjects: ["bench.evt.>"] });
     const raw = rawEvents(2 * BULK_SERVICES);
-    await rawPublish(js, jsm, raw.slice(0, 2_000), "w"); // JIT and connection warm-up
+    await rawPublish(js, jsm, raw.slice(0, RAW_WARM_UP), "w"); // JIT and connection warm-up
     const started = await startControlPlaneProcess(
       server.url,
       server.connectOptions.user,

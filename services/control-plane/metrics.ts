@@ -47,7 +47,7 @@ export function createMetrics(withDefaults = true): ControlPlaneMetrics {
     ),
     conflicts: new Counter({
       name: "lbaas_cp_conflicts_total",
-      help: "Version conflicts: expected_version (the client's If-Match was stale), stream (another writer appended first; retried)",
+      help: "Version conflicts: expected_version (the client's If-Match was stale), stream (another writer appended first; retried), chained (a group sent on top of a refused one; retried with it)",
       labelNames: ["reason"],
       registers,
     }),

@@ -8,8 +8,9 @@
 //   which has no multi-subject OCC. A refused append means "another writer was first":
 //   the writer catches up and decides again.
 // - `Nats-Expected-Last-Msg-Id` = the previous event of the batch (from the second
-//   event on): events are pipelined, and once one is refused every later one must be
-//   refused too, or a later one could land on a state it was not decided on.
+//   event on; for the first, the last event of a batch still in flight that this one
+//   was decided on top of): events are pipelined, and once one is refused every later
+//   one must be refused too, or a later one could land on a state it was not decided on.
 // All three are honoured by 2.9.10 (checked in tests); the message id makes a retried
 // publish idempotent within the duplicate window.
 import type { JetStreamClient } from "@nats-io/jetstream";
@@ -58,6 +59,12 @@ export interface PublishTarget {
   /** Stream sequence the decision was made at: every earlier event is known. */
   readonly position: number;
   /**
+   * The message id of the event at `position` when it is still in flight (an earlier
+   * batch this one was decided on top of): the first event then expects it as the
+   * stream's last message, so if that batch is refused this one is too.
+   */
+  readonly chainTo?: string | null;
+  /**
    * Called just before an event is sent, with its subject, its encoded bytes and the
    * stream sequence it gets if it lands (`position + i + 1`).
    */
@@ -88,7 +95,7 @@ export async function publishInOrder(
   const pending: Promise<number>[] = [];
   let stop = false;
   const results: ({ ok: true; seq: number } | { ok: false; error: unknown } | undefined)[] = [];
-  let previousMsgId: string | null = null;
+  let previousMsgId: string | null = target.chainTo ?? null;
   for (let i = 0; i < events.length && !stop; i++) {
     const ev = events[i] as LbEvent;
     const started = performance.now();

@@ -8,6 +8,14 @@
 // lands on; the refused tail is rolled back and its writes are decided again after
 // catching up. A bulk sync is one job of its own.
 //
+// Groups are PIPELINED: while one group's acknowledgements are on their way, the next
+// group is decided on top of its tentative events and sent chained to its last event
+// (up to `maxGroupsInFlight` groups). Groups are settled oldest first. When one is
+// refused, every later one was decided on a state that did not happen and is refused
+// by the stream too (its chain breaks); the writer waits for their answers, rolls them
+// back newest first, and decides all their writes again after catching up, one group
+// at a time until they are through.
+//
 // Across processes the guards make the first writer win; the other catches up and
 // decides again (up to `maxAttempts`), so a write that stated no expected version
 // still lands, and one that did gets a 409 when it is stale.
@@ -15,13 +23,13 @@ import { randomUUID } from "node:crypto";
 import type { JetStreamClient } from "@nats-io/jetstream";
 import type { AckInbox } from "../../libs/bus/ack-inbox.ts";
 import type { Logger } from "pino";
-import type { LbEvent } from "../../libs/events/event.ts";
+import { messageIdOf, type LbEvent } from "../../libs/events/event.ts";
 import { decide, type Command, type DecideConfig, type WriteContext } from "./decide/decide.ts";
 import type { Allocation } from "./decide/decision.ts";
 import type { SyncOptions } from "./decide/sync.ts";
 import { runSync, type SyncJobContext } from "./sync-job.ts";
 import type { ControlPlaneMetrics } from "./metrics.ts";
-import { publishInOrder, type PublishOutcome } from "./publish.ts";
+import { PUBLISH_WINDOW, publishInOrder, type PublishOutcome } from "./publish.ts";
 import { afterFailure } from "./retry.ts";
 import type { Refusal, Stamp, SyncOutcome, WriteOutcome } from "./write-outcome.ts";
 import type { Acknowledged, Tentative, View } from "./view.ts";
@@ -38,6 +46,8 @@ export interface WriterOptions {
   readonly maxAttempts?: number;
   /** Most single writes committed as one group (default 256). */
   readonly maxGroup?: number;
+  /** Groups sent and not yet acknowledged at once (default 2; 1 = no pipelining). */
+  readonly maxGroupsInFlight?: number;
 }
 
 interface WriteJob {
@@ -53,7 +63,7 @@ interface SyncJob {
   readonly run: () => Promise<void>;
 }
 
-/** A write of the current group with its events' place in the batch. */
+/** A write of a group with its events' place in the batch. */
 interface Planned {
   readonly job: WriteJob;
   readonly first: number;
@@ -62,9 +72,32 @@ interface Planned {
   readonly created: readonly string[];
 }
 
+/** A group whose events were applied tentatively and sent. */
+interface SentGroup {
+  readonly planned: readonly Planned[];
+  readonly events: readonly LbEvent[];
+  readonly tentative: Tentative;
+  /** The attempt this is for its writes (1 = first). */
+  readonly attempt: number;
+  readonly outcome: Promise<PublishOutcome>;
+  /** Set once `outcome` resolved. */
+  result: PublishOutcome | null;
+}
+
+/** A write whose events did not (all) land, and those that did not. */
+interface Unfinished {
+  readonly job: WriteJob;
+  readonly notPublished: readonly LbEvent[];
+}
+
 export class Writer {
   private readonly queue: (WriteJob | SyncJob)[] = [];
-  private pumping = false;
+  /** Groups sent and not settled yet, oldest first. */
+  private readonly inFlight: SentGroup[] = [];
+  /** A group start is scheduled for the event loop's check phase. */
+  private scheduled = false;
+  /** A sync job or the recovery after a refused group runs: nothing else starts. */
+  private exclusive = false;
   private readonly o: WriterOptions;
 
   constructor(options: WriterOptions) {
@@ -81,7 +114,10 @@ export class Writer {
       config: this.o.config,
       context: (stamp) => this.context(stamp),
       notReady: () => this.notReady(),
-      publish: (t, events) => this.publish(t, events),
+      publish: async (t, events) => {
+        const out = await this.send(t, events, null);
+        return { out, landed: this.settleView(t, events, out) };
+      },
       afterFailure: (error, attempt) => this.afterFailure(error, attempt),
     };
   }
@@ -95,57 +131,235 @@ export class Writer {
         };
   }
 
-  /**
-   * Runs queued jobs one group (or one sync) at a time until the queue is empty. Each
-   * group is gathered in the check phase of the event loop (setImmediate), after every
-   * request read in the same poll phase has queued its write: a bigger group costs one
-   * socket write to NATS instead of several, and waits less than a millisecond for it.
-   */
-  private pump(): void {
-    if (this.pumping) return;
-    this.pumping = true;
-    void (async () => {
-      try {
-        while (this.queue.length > 0) {
-          await new Promise((resolve) => setImmediate(resolve));
-          const head = this.queue[0] as WriteJob | SyncJob;
-          if (head.type === "sync") {
-            this.queue.shift();
-            await head.run().catch((err: unknown) => this.o.logger.error({ err }, "sync failed"));
-            continue;
-          }
-          const group: WriteJob[] = [];
-          const max = this.o.maxGroup ?? 256;
-          while (group.length < max && this.queue[0]?.type === "write")
-            group.push(this.queue.shift() as WriteJob);
-          await this.commit(group).catch((err: unknown) => {
-            // A bug, not an input problem (deciders never throw): answer, keep serving.
-            this.o.logger.error({ err }, "write group failed");
-            for (const j of group)
-              j.resolve({ outcome: "unavailable", message: "internal error; see the server log" });
-          });
-        }
-      } finally {
-        this.pumping = false;
-      }
-    })();
+  /** True when the next queued job may start now. */
+  private canStart(): boolean {
+    const head = this.queue[0];
+    if (head === undefined || this.exclusive) return false;
+    // A sync runs alone; a new group is chained to the groups in flight.
+    if (head.type === "sync") return this.inFlight.length === 0;
+    // A group of PUBLISH_WINDOW events or more is still being sent after it started.
+    const last = this.inFlight.at(-1);
+    if (last !== undefined && last.events.length >= PUBLISH_WINDOW) return false;
+    return this.inFlight.length < (this.o.maxGroupsInFlight ?? 2);
   }
 
   /**
-   * Publishes tentatively applied events and settles the view: rolls back what did
-   * not land, hands the acknowledged ones to the follower. Returns how many leading
-   * events landed where predicted.
+   * Starts the next job if it may start. A group is gathered in the check phase of
+   * the event loop (setImmediate), after every request read in the same poll phase
+   * has queued its write: a bigger group costs one socket write to NATS instead of
+   * several, and waits less than a millisecond for it.
    */
-  private async publish(
+  private pump(): void {
+    if (this.scheduled || !this.canStart()) return;
+    this.scheduled = true;
+    setImmediate(() => {
+      this.scheduled = false;
+      if (this.canStart()) this.startNext();
+    });
+  }
+
+  private startNext(): void {
+    const head = this.queue[0] as WriteJob | SyncJob;
+    if (head.type === "sync") {
+      this.queue.shift();
+      this.runExclusively(() => head.run());
+      return;
+    }
+    const jobs: WriteJob[] = [];
+    const max = this.o.maxGroup ?? 256;
+    while (jobs.length < max && this.queue[0]?.type === "write")
+      jobs.push(this.queue.shift() as WriteJob);
+    try {
+      const group = this.decideAndSend(jobs, 1);
+      if (group !== null) {
+        this.inFlight.push(group);
+        void group.outcome.then((r) => {
+          group.result = r;
+          this.settleInOrder();
+        });
+      }
+    } catch (err) {
+      this.failed(err, jobs);
+    }
+    this.pump();
+  }
+
+  /** A bug, not an input problem (deciders never throw): answer, keep serving. */
+  private failed(err: unknown, jobs: readonly WriteJob[]): void {
+    this.o.logger.error({ err }, "write group failed");
+    for (const j of jobs)
+      j.resolve({ outcome: "unavailable", message: "internal error; see the server log" });
+  }
+
+  private runExclusively(run: () => Promise<void>): void {
+    this.exclusive = true;
+    void run()
+      .catch((err: unknown) => this.o.logger.error({ err }, "write job failed"))
+      .finally(() => {
+        this.exclusive = false;
+        this.pump();
+      });
+  }
+
+  /**
+   * Settles answered groups oldest first. A group that landed whole answers its
+   * writes; the first that did not starts the recovery with every later group.
+   */
+  private settleInOrder(): void {
+    if (this.exclusive) return;
+    for (let g = this.inFlight[0]; g !== undefined && g.result !== null; g = this.inFlight[0]) {
+      this.inFlight.shift();
+      const landed = this.landedOf(g.tentative, g.result);
+      if (landed < g.events.length) {
+        const later = this.inFlight.splice(0);
+        this.runExclusively(() => this.recover(g, later));
+        return;
+      }
+      this.settleView(g.tentative, g.events, g.result, landed);
+      this.answer(g, g.result, landed);
+    }
+    this.pump();
+  }
+
+  /**
+   * After `group` was not acknowledged whole: waits for the `later` groups (decided on
+   * top of it and chained to it: refused too, or of unknown fate after a timeout),
+   * takes them back newest first, settles `group`, then catches up and decides every
+   * unfinished write again, one group at a time, until all are through or refused.
+   */
+  private async recover(group: SentGroup, later: readonly SentGroup[]): Promise<void> {
+    const out = group.result as PublishOutcome;
+    await Promise.all(later.map((g) => g.outcome));
+    for (let i = later.length - 1; i >= 0; i--) {
+      const g = later[i] as SentGroup;
+      this.o.metrics.conflicts.inc({ reason: "chained" });
+      this.settleView(g.tentative, g.events, await g.outcome, 0);
+    }
+    const landed = this.landedOf(group.tentative, out);
+    this.settleView(group.tentative, group.events, out, landed);
+    let unfinished = [
+      ...this.answer(group, out, landed),
+      ...later.flatMap((g) => g.planned.map((p) => ({ job: p.job, notPublished: p.events }))),
+    ];
+    let error = out.failure?.error ?? new Error("acknowledged out of order");
+    for (let attempt = group.attempt; unfinished.length > 0; attempt++) {
+      const next = await this.afterFailure(error, attempt);
+      if (next !== "retry") return this.refuse(unfinished, next);
+      const jobs = unfinished.map((u) => u.job);
+      let retried: SentGroup | null;
+      try {
+        retried = this.decideAndSend(jobs, attempt + 1);
+      } catch (err) {
+        return this.failed(err, jobs);
+      }
+      if (retried === null) return;
+      const result = await retried.outcome;
+      const n = this.landedOf(retried.tentative, result);
+      this.settleView(retried.tentative, retried.events, result, n);
+      unfinished = this.answer(retried, result, n);
+      error = result.failure?.error ?? new Error("acknowledged out of order");
+    }
+  }
+
+  /** Answers writes that gave up: with `refusal` if nothing of theirs landed, else `interrupted`. */
+  private refuse(unfinished: readonly Unfinished[], refusal: Refusal): void {
+    for (const { job, notPublished } of unfinished)
+      job.resolve(
+        job.published.length === 0
+          ? refusal
+          : {
+              outcome: "interrupted",
+              message:
+                refusal.outcome === "unavailable"
+                  ? refusal.message
+                  : "another writer appended first",
+              published: job.published,
+              notPublished,
+            },
+      );
+  }
+
+  /**
+   * Decides each job on top of the previous ones' tentative events (and the groups in
+   * flight) and sends their events as one batch chained to the last group in flight.
+   * Answers at once the writes that publish nothing. Null when no event is to be sent.
+   */
+  private decideAndSend(jobs: readonly WriteJob[], attempt: number): SentGroup | null {
+    const { view, metrics, config } = this.o;
+    const refused = this.notReady();
+    if (refused !== null) {
+      for (const j of jobs) j.resolve(refused);
+      return null;
+    }
+    const start = view.position;
+    const planned: Planned[] = [];
+    const events: LbEvent[] = [];
+    const undo: Tentative["undo"][number][] = [];
+    for (const job of jobs) {
+      const d = decide(job.command, view, config, this.context(job.stamp));
+      if (d.outcome === "version_conflict") {
+        metrics.conflicts.inc({ reason: "expected_version" });
+        job.resolve({
+          outcome: d.outcome,
+          kind: d.kind,
+          id: d.id,
+          currentVersion: d.currentVersion,
+        });
+        continue;
+      }
+      if (d.outcome !== "events") {
+        job.resolve(d);
+        continue;
+      }
+      if (d.events.length === 0) {
+        job.resolve({
+          outcome: "done",
+          published: job.published,
+          allocations: d.allocations,
+          created: [],
+        });
+        continue;
+      }
+      const t = view.applyTentative(
+        d.events.map((event, i) => ({ event, seq: start + events.length + i + 1 })),
+      );
+      planned.push({
+        job,
+        first: events.length,
+        events: d.events,
+        allocations: d.allocations,
+        created: d.created,
+      });
+      events.push(...d.events);
+      undo.push(...t.undo);
+    }
+    if (events.length === 0) return null;
+    const tentative = { undo, previousPosition: start };
+    const outcome = this.send(tentative, events, this.lastInFlightMsgId());
+    return { planned, events, tentative, attempt, outcome, result: null };
+  }
+
+  /** The message id of the last event in flight: the next group chains to it. */
+  private lastInFlightMsgId(): string | null {
+    const last = this.inFlight.at(-1)?.events.at(-1);
+    if (last === undefined) return null;
+    const { kind, group, id, version } = last.meta;
+    return messageIdOf(kind, group, id, version);
+  }
+
+  /** Publishes tentatively applied events (see publishInOrder). */
+  private send(
     tentative: Tentative,
     events: readonly LbEvent[],
-  ): Promise<{ out: PublishOutcome; landed: number }> {
+    chainTo: string | null,
+  ): Promise<PublishOutcome> {
     const { view, js, inbox, metrics } = this.o;
-    const out = await publishInOrder(
+    return publishInOrder(
       {
         js,
         ...(inbox !== undefined ? { inbox } : {}),
         position: tentative.previousPosition,
+        chainTo,
         observe: (seconds) => metrics.publishDuration.observe({}, seconds),
         onSend: (event, subject, bytes, seq) => view.sending(event, subject, bytes, seq),
       },
@@ -154,17 +368,53 @@ export class Writer {
         expectedLastSubjectSeq: tentative.undo[i]?.mark.subjectSeq ?? 0,
       })),
     );
+  }
+
+  /** How many leading events landed where they were predicted to. */
+  private landedOf(tentative: Tentative, out: PublishOutcome): number {
     let landed = 0;
     while (
       landed < out.prefix &&
       out.published[landed]?.seq === tentative.previousPosition + landed + 1
     )
       landed++;
+    return landed;
+  }
+
+  /**
+   * Settles the view after a publish: rolls back what did not land (from `landed`
+   * on), hands the acknowledged ones to the follower. Returns `landed`.
+   */
+  private settleView(
+    tentative: Tentative,
+    events: readonly LbEvent[],
+    out: PublishOutcome,
+    landed = this.landedOf(tentative, out),
+  ): number {
+    const { view, metrics } = this.o;
     if (landed < events.length) view.rollback(tentative, landed);
     view.confirm(out.published.slice(0, landed));
     for (const { event } of out.published)
       metrics.eventsPublished.inc({ kind: event.meta.kind, type: event.body.type });
-    return { out, landed };
+    return landed;
+  }
+
+  /** Answers the writes of `group` whose events all landed; returns the others. */
+  private answer(group: SentGroup, out: PublishOutcome, landed: number): Unfinished[] {
+    const unfinished: Unfinished[] = [];
+    for (const p of group.planned) {
+      const mine = Math.min(Math.max(landed - p.first, 0), p.events.length);
+      p.job.published.push(...out.published.slice(p.first, p.first + mine));
+      if (mine === p.events.length)
+        p.job.resolve({
+          outcome: "done",
+          published: p.job.published,
+          allocations: p.allocations,
+          created: p.created,
+        });
+      else unfinished.push({ job: p.job, notPublished: p.events.slice(mine) });
+    }
+    return unfinished;
   }
 
   private afterFailure(error: unknown, attempt: number): Promise<Refusal | "retry"> {
@@ -174,98 +424,6 @@ export class Writer {
       error,
       attempt,
     );
-  }
-
-  /** Decides each job on top of the previous ones' tentative events, publishes them as one batch. */
-  private async commit(jobs: readonly WriteJob[]): Promise<void> {
-    const { view, metrics, config } = this.o;
-    let pending = jobs;
-    for (let attempt = 1; pending.length > 0; attempt++) {
-      const refused = this.notReady();
-      if (refused !== null) return pending.forEach((j) => j.resolve(refused));
-      const start = view.position;
-      const planned: Planned[] = [];
-      const events: LbEvent[] = [];
-      const undo: Tentative["undo"][number][] = [];
-      for (const job of pending) {
-        const d = decide(job.command, view, config, this.context(job.stamp));
-        if (d.outcome === "version_conflict") {
-          metrics.conflicts.inc({ reason: "expected_version" });
-          job.resolve({
-            outcome: d.outcome,
-            kind: d.kind,
-            id: d.id,
-            currentVersion: d.currentVersion,
-          });
-          continue;
-        }
-        if (d.outcome !== "events") {
-          job.resolve(d);
-          continue;
-        }
-        if (d.events.length === 0) {
-          job.resolve({
-            outcome: "done",
-            published: job.published,
-            allocations: d.allocations,
-            created: [],
-          });
-          continue;
-        }
-        const t = view.applyTentative(
-          d.events.map((event, i) => ({ event, seq: start + events.length + i + 1 })),
-        );
-        planned.push({
-          job,
-          first: events.length,
-          events: d.events,
-          allocations: d.allocations,
-          created: d.created,
-        });
-        events.push(...d.events);
-        undo.push(...t.undo);
-      }
-      if (events.length === 0) return;
-      const { out, landed } = await this.publish({ undo, previousPosition: start }, events);
-      const retry: WriteJob[] = [];
-      for (const p of planned) {
-        const mine = Math.min(Math.max(landed - p.first, 0), p.events.length);
-        p.job.published.push(...out.published.slice(p.first, p.first + mine));
-        if (mine === p.events.length)
-          p.job.resolve({
-            outcome: "done",
-            published: p.job.published,
-            allocations: p.allocations,
-            created: p.created,
-          });
-        else retry.push(p.job);
-      }
-      if (retry.length === 0) return;
-      const next = await this.afterFailure(
-        out.failure?.error ?? new Error("acknowledged out of order"),
-        attempt,
-      );
-      if (next === "retry") {
-        pending = retry;
-        continue;
-      }
-      for (const job of retry) {
-        const p = planned.find((x) => x.job === job) as Planned;
-        const mine = Math.min(Math.max(landed - p.first, 0), p.events.length);
-        job.resolve(
-          job.published.length === 0
-            ? next
-            : {
-                outcome: "interrupted",
-                message:
-                  next.outcome === "unavailable" ? next.message : "another writer appended first",
-                published: job.published,
-                notPublished: p.events.slice(mine),
-              },
-        );
-      }
-      return;
-    }
   }
 
   /**

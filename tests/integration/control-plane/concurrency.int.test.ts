@@ -3,6 +3,11 @@
 // `auto` VIPs never shared, writes of one instance visible on the other.
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { jetstream } from "@nats-io/jetstream";
+import { replay } from "../../../libs/bus/read.ts";
+import { foldEvents } from "../../../libs/domain/state.ts";
+import { decodeEvent } from "../../../libs/events/codec.ts";
+import type { StoredEvent } from "../../../libs/events/event.ts";
 import { call, eventually, service, useControlPlanes } from "./fixture.ts";
 
 const f = useControlPlanes();
@@ -196,4 +201,71 @@ test("concurrent creates of one id in one group commit: one 201 at v1, one 200 a
     assert.equal(r.body.events[0].version, r.body.version, "the answer is about its own event");
     assert.equal(r.body.service.ports[0].port, 90 + i, "and shows its own spec");
   });
+});
+
+test("two groups in flight: when the first is refused (the other instance appended first), the chained second is refused with it and every write still lands once", async () => {
+  const a = await f.start();
+  const b = await f.start();
+  const stamp = { actor: "t", reason: "pipeline", correlationId: "c" };
+  let next = 0;
+  const put = (cp: typeof a, id: string) =>
+    cp.writer.write(
+      { type: "putService", id, input: service(id, { vips: [`2001:db8:77::${++next}`] }) },
+      stamp,
+    );
+  const chained = async (): Promise<number> => {
+    let n = 0;
+    for (const cp of [a, b])
+      n +=
+        (await cp.metrics.conflicts.get()).values.find((v) => v.labels.reason === "chained")
+          ?.value ?? 0;
+    return n;
+  };
+  const ids: string[] = [];
+  // Both instances start a group in the same event-loop turn (one of the two is
+  // refused: both expect the same stream position), then a second group each while
+  // the first is in flight. Repeated until a refused group had a later one chained
+  // to it (almost always the first round).
+  for (let round = 0; round < 20 && (await chained()) === 0; round++) {
+    const writes = [];
+    for (const group of ["g1", "g2"]) {
+      for (const [cp, tag] of [
+        [a, "a"],
+        [b, "b"],
+      ] as const)
+        for (let i = 0; i < 4; i++) {
+          const id = `pipe${round}${group}${tag}${i}`;
+          ids.push(id);
+          writes.push(put(cp, id));
+        }
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    for (const out of await Promise.all(writes))
+      assert.equal(out.outcome, "done", JSON.stringify(out));
+  }
+  assert.ok((await chained()) > 0, "a refused group had a later group chained to it");
+  await eventually(
+    async () => (await a.view.catchUp()) && (await b.view.catchUp()),
+    5_000,
+    "both views caught up",
+  );
+  const events: StoredEvent[] = [];
+  for await (const m of replay(jetstream(f.nc), "LBAAS_EVENTS", "lbaas.evt.>", {
+    toSeq: Number.MAX_SAFE_INTEGER,
+  }))
+    events.push({ seq: m.seq, event: decodeEvent(m.data) });
+  const state = foldEvents(events);
+  assert.deepEqual(state.anomalies, []);
+  // One instance's writes land in the order they were made: a group sent on top of a
+  // refused one never lands before the refused one's writes.
+  const seqOf = (id: string): number => state.services.get(id)?.seq ?? NaN;
+  for (const first of ids.filter((id) => id.includes("g1")))
+    for (const second of ids.filter(
+      (id) => id.includes("g2") && id.replace("g2", "g1").slice(0, -1) === first.slice(0, -1),
+    ))
+      assert.ok(seqOf(first) < seqOf(second), `${first} before ${second}`);
+  for (const id of ids) {
+    assert.equal(state.services.get(id)?.version, 1, `${id} written exactly once`);
+    for (const cp of [a, b]) assert.equal(cp.view.service(id)?.version, 1, `${id} in both views`);
+  }
 });

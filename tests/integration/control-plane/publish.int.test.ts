@@ -78,3 +78,33 @@ test("publishInOrder: pipelined in order; a stale stream position is refused and
   assert.equal(moved.published.length, 1, "nothing after the refused event");
   assert.equal((await jsm.streams.info(EVENTS_STREAM)).state.messages, 301);
 });
+
+test("publishInOrder: a batch chained to a refused one in flight is refused even where its sequence matches", async (t) => {
+  const server = await startJetStream();
+  const nc = await connect(server.connectOptions);
+  t.after(async () => {
+    await nc.close();
+    await server.stop();
+  });
+  const js = jetstream(nc);
+  const jsm = await jetstreamManager(nc);
+  await ensureStreams(jsm);
+  const one = (event: LbEvent) => [{ event, expectedLastSubjectSeq: 0 }];
+  assert.equal((await publishInOrder({ js, position: 0 }, one(upsert("base")))).prefix, 1);
+  // Another writer appends at 2 while this one believes the stream ends at 1.
+  assert.equal((await publishInOrder({ js, position: 1 }, one(upsert("foreign")))).prefix, 1);
+  // Group A (one event, expects 1) is refused; group B was decided on top of A and
+  // expects A's sequence 2, which the foreign event happens to hold.
+  const a = await publishInOrder({ js, position: 1 }, one(upsert("a")));
+  assert.equal(a.prefix, 0);
+  const chained = await publishInOrder(
+    { js, position: 2, chainTo: "default.service.a.v1" },
+    one(upsert("b")),
+  );
+  assert.equal(chained.prefix, 0, "refused: the stream's last message is not A's");
+  assert.ok(isStreamConflict(chained.failure?.error), String(chained.failure?.error));
+  assert.equal((await jsm.streams.info(EVENTS_STREAM)).state.messages, 2);
+  // Without the chain the same append lands on the foreign event: what the chain prevents.
+  const unchained = await publishInOrder({ js, position: 2 }, one(upsert("b")));
+  assert.equal(unchained.prefix, 1);
+});
