@@ -24,15 +24,23 @@ import type { JetStreamClient } from "@nats-io/jetstream";
 import type { AckInbox } from "../../libs/bus/ack-inbox.ts";
 import type { Logger } from "pino";
 import { messageIdOf, type LbEvent } from "../../libs/events/event.ts";
-import { decide, type Command, type DecideConfig, type WriteContext } from "./decide/decide.ts";
-import type { Allocation } from "./decide/decision.ts";
+import type { Command, DecideConfig, WriteContext } from "./decide/decide.ts";
 import type { SyncOptions } from "./decide/sync.ts";
 import { runSync, type SyncJobContext } from "./sync-job.ts";
 import type { ControlPlaneMetrics } from "./metrics.ts";
 import { PUBLISH_WINDOW, publishInOrder, type PublishOutcome } from "./publish.ts";
 import { afterFailure } from "./retry.ts";
 import type { Refusal, Stamp, SyncOutcome, WriteOutcome } from "./write-outcome.ts";
-import type { Acknowledged, Tentative, View } from "./view.ts";
+import type { Tentative, View } from "./view.ts";
+import {
+  answerLanded,
+  decideGroup,
+  landedOf,
+  refuseAll,
+  settleView,
+  type DecidedGroup,
+  type WriteJob,
+} from "./write-group.ts";
 
 export interface WriterOptions {
   readonly js: JetStreamClient;
@@ -50,44 +58,18 @@ export interface WriterOptions {
   readonly maxGroupsInFlight?: number;
 }
 
-interface WriteJob {
-  readonly type: "write";
-  readonly command: Command;
-  readonly stamp: Stamp;
-  readonly published: Acknowledged[];
-  readonly resolve: (o: WriteOutcome) => void;
-}
-
 interface SyncJob {
   readonly type: "sync";
   readonly run: () => Promise<void>;
 }
 
-/** A write of a group with its events' place in the batch. */
-interface Planned {
-  readonly job: WriteJob;
-  readonly first: number;
-  readonly events: readonly LbEvent[];
-  readonly allocations: readonly Allocation[];
-  readonly created: readonly string[];
-}
-
 /** A group whose events were applied tentatively and sent. */
-interface SentGroup {
-  readonly planned: readonly Planned[];
-  readonly events: readonly LbEvent[];
-  readonly tentative: Tentative;
+interface SentGroup extends DecidedGroup {
   /** The attempt this is for its writes (1 = first). */
   readonly attempt: number;
   readonly outcome: Promise<PublishOutcome>;
   /** Set once `outcome` resolved. */
   result: PublishOutcome | null;
-}
-
-/** A write whose events did not (all) land, and those that did not. */
-interface Unfinished {
-  readonly job: WriteJob;
-  readonly notPublished: readonly LbEvent[];
 }
 
 export class Writer {
@@ -116,7 +98,7 @@ export class Writer {
       notReady: () => this.notReady(),
       publish: async (t, events) => {
         const out = await this.send(t, events, null);
-        return { out, landed: this.settleView(t, events, out) };
+        return { out, landed: settleView(this.o, t, events, out) };
       },
       afterFailure: (error, attempt) => this.afterFailure(error, attempt),
     };
@@ -173,10 +155,17 @@ export class Writer {
       const group = this.decideAndSend(jobs, 1);
       if (group !== null) {
         this.inFlight.push(group);
-        void group.outcome.then((r) => {
-          group.result = r;
-          this.settleInOrder();
-        });
+        void group.outcome
+          .then((r) => {
+            group.result = r;
+            this.settleInOrder();
+          })
+          .catch((err: unknown) => {
+            // A bug: answer every write in flight rather than leave a request hanging.
+            const stuck = this.inFlight.splice(0).flatMap((g) => g.planned.map((p) => p.job));
+            this.failed(err, [...group.planned.map((p) => p.job), ...stuck]);
+            this.pump();
+          });
       }
     } catch (err) {
       this.failed(err, jobs);
@@ -184,7 +173,10 @@ export class Writer {
     this.pump();
   }
 
-  /** A bug, not an input problem (deciders never throw): answer, keep serving. */
+  /**
+   * A bug, not an input problem (deciders never throw): answer, keep serving. Writes
+   * answered before keep their first answer (a promise settles once).
+   */
   private failed(err: unknown, jobs: readonly WriteJob[]): void {
     this.o.logger.error({ err }, "write group failed");
     for (const j of jobs)
@@ -209,14 +201,19 @@ export class Writer {
     if (this.exclusive) return;
     for (let g = this.inFlight[0]; g !== undefined && g.result !== null; g = this.inFlight[0]) {
       this.inFlight.shift();
-      const landed = this.landedOf(g.tentative, g.result);
+      const landed = landedOf(g.tentative, g.result);
       if (landed < g.events.length) {
         const later = this.inFlight.splice(0);
-        this.runExclusively(() => this.recover(g, later));
+        const all = [g, ...later].flatMap((x) => x.planned.map((p) => p.job));
+        // recover answers every write; should it fail (a bug), none is left hanging
+        // (answering a write twice keeps the first answer).
+        this.runExclusively(() =>
+          this.recover(g, later).catch((err: unknown) => this.failed(err, all)),
+        );
         return;
       }
-      this.settleView(g.tentative, g.events, g.result, landed);
-      this.answer(g, g.result, landed);
+      settleView(this.o, g.tentative, g.events, g.result, landed);
+      answerLanded(g.planned, g.result, landed);
     }
     this.pump();
   }
@@ -233,18 +230,18 @@ export class Writer {
     for (let i = later.length - 1; i >= 0; i--) {
       const g = later[i] as SentGroup;
       this.o.metrics.conflicts.inc({ reason: "chained" });
-      this.settleView(g.tentative, g.events, await g.outcome, 0);
+      settleView(this.o, g.tentative, g.events, await g.outcome, 0);
     }
-    const landed = this.landedOf(group.tentative, out);
-    this.settleView(group.tentative, group.events, out, landed);
+    const landed = landedOf(group.tentative, out);
+    settleView(this.o, group.tentative, group.events, out, landed);
     let unfinished = [
-      ...this.answer(group, out, landed),
+      ...answerLanded(group.planned, out, landed),
       ...later.flatMap((g) => g.planned.map((p) => ({ job: p.job, notPublished: p.events }))),
     ];
     let error = out.failure?.error ?? new Error("acknowledged out of order");
     for (let attempt = group.attempt; unfinished.length > 0; attempt++) {
       const next = await this.afterFailure(error, attempt);
-      if (next !== "retry") return this.refuse(unfinished, next);
+      if (next !== "retry") return refuseAll(unfinished, next);
       const jobs = unfinished.map((u) => u.job);
       let retried: SentGroup | null;
       try {
@@ -254,89 +251,28 @@ export class Writer {
       }
       if (retried === null) return;
       const result = await retried.outcome;
-      const n = this.landedOf(retried.tentative, result);
-      this.settleView(retried.tentative, retried.events, result, n);
-      unfinished = this.answer(retried, result, n);
+      const n = landedOf(retried.tentative, result);
+      settleView(this.o, retried.tentative, retried.events, result, n);
+      unfinished = answerLanded(retried.planned, result, n);
       error = result.failure?.error ?? new Error("acknowledged out of order");
     }
   }
 
-  /** Answers writes that gave up: with `refusal` if nothing of theirs landed, else `interrupted`. */
-  private refuse(unfinished: readonly Unfinished[], refusal: Refusal): void {
-    for (const { job, notPublished } of unfinished)
-      job.resolve(
-        job.published.length === 0
-          ? refusal
-          : {
-              outcome: "interrupted",
-              message:
-                refusal.outcome === "unavailable"
-                  ? refusal.message
-                  : "another writer appended first",
-              published: job.published,
-              notPublished,
-            },
-      );
-  }
-
   /**
-   * Decides each job on top of the previous ones' tentative events (and the groups in
-   * flight) and sends their events as one batch chained to the last group in flight.
-   * Answers at once the writes that publish nothing. Null when no event is to be sent.
+   * Decides a group (write-group.ts) on top of the groups in flight and sends its
+   * events as one batch chained to the last group in flight. Null when no event is
+   * to be sent (every write answered already).
    */
   private decideAndSend(jobs: readonly WriteJob[], attempt: number): SentGroup | null {
-    const { view, metrics, config } = this.o;
     const refused = this.notReady();
     if (refused !== null) {
       for (const j of jobs) j.resolve(refused);
       return null;
     }
-    const start = view.position;
-    const planned: Planned[] = [];
-    const events: LbEvent[] = [];
-    const undo: Tentative["undo"][number][] = [];
-    for (const job of jobs) {
-      const d = decide(job.command, view, config, this.context(job.stamp));
-      if (d.outcome === "version_conflict") {
-        metrics.conflicts.inc({ reason: "expected_version" });
-        job.resolve({
-          outcome: d.outcome,
-          kind: d.kind,
-          id: d.id,
-          currentVersion: d.currentVersion,
-        });
-        continue;
-      }
-      if (d.outcome !== "events") {
-        job.resolve(d);
-        continue;
-      }
-      if (d.events.length === 0) {
-        job.resolve({
-          outcome: "done",
-          published: job.published,
-          allocations: d.allocations,
-          created: [],
-        });
-        continue;
-      }
-      const t = view.applyTentative(
-        d.events.map((event, i) => ({ event, seq: start + events.length + i + 1 })),
-      );
-      planned.push({
-        job,
-        first: events.length,
-        events: d.events,
-        allocations: d.allocations,
-        created: d.created,
-      });
-      events.push(...d.events);
-      undo.push(...t.undo);
-    }
-    if (events.length === 0) return null;
-    const tentative = { undo, previousPosition: start };
-    const outcome = this.send(tentative, events, this.lastInFlightMsgId());
-    return { planned, events, tentative, attempt, outcome, result: null };
+    const decided = decideGroup({ ...this.o, context: (stamp) => this.context(stamp) }, jobs);
+    if (decided === null) return null;
+    const outcome = this.send(decided.tentative, decided.events, this.lastInFlightMsgId());
+    return { ...decided, attempt, outcome, result: null };
   }
 
   /** The message id of the last event in flight: the next group chains to it. */
@@ -368,53 +304,6 @@ export class Writer {
         expectedLastSubjectSeq: tentative.undo[i]?.mark.subjectSeq ?? 0,
       })),
     );
-  }
-
-  /** How many leading events landed where they were predicted to. */
-  private landedOf(tentative: Tentative, out: PublishOutcome): number {
-    let landed = 0;
-    while (
-      landed < out.prefix &&
-      out.published[landed]?.seq === tentative.previousPosition + landed + 1
-    )
-      landed++;
-    return landed;
-  }
-
-  /**
-   * Settles the view after a publish: rolls back what did not land (from `landed`
-   * on), hands the acknowledged ones to the follower. Returns `landed`.
-   */
-  private settleView(
-    tentative: Tentative,
-    events: readonly LbEvent[],
-    out: PublishOutcome,
-    landed = this.landedOf(tentative, out),
-  ): number {
-    const { view, metrics } = this.o;
-    if (landed < events.length) view.rollback(tentative, landed);
-    view.confirm(out.published.slice(0, landed));
-    for (const { event } of out.published)
-      metrics.eventsPublished.inc({ kind: event.meta.kind, type: event.body.type });
-    return landed;
-  }
-
-  /** Answers the writes of `group` whose events all landed; returns the others. */
-  private answer(group: SentGroup, out: PublishOutcome, landed: number): Unfinished[] {
-    const unfinished: Unfinished[] = [];
-    for (const p of group.planned) {
-      const mine = Math.min(Math.max(landed - p.first, 0), p.events.length);
-      p.job.published.push(...out.published.slice(p.first, p.first + mine));
-      if (mine === p.events.length)
-        p.job.resolve({
-          outcome: "done",
-          published: p.job.published,
-          allocations: p.allocations,
-          created: p.created,
-        });
-      else unfinished.push({ job: p.job, notPublished: p.events.slice(mine) });
-    }
-    return unfinished;
   }
 
   private afterFailure(error: unknown, attempt: number): Promise<Refusal | "retry"> {
