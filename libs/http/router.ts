@@ -54,6 +54,8 @@ export class HttpError extends Error {
 interface Route {
   readonly method: string;
   readonly segments: readonly string[];
+  /** The pattern as registered, normalised (`/v1/services/:id`): the route's name. */
+  readonly name: string;
   readonly handler: Handler;
 }
 
@@ -75,7 +77,8 @@ export interface RouterOptions {
 
 /** Routes requests to handlers; unknown paths are 404, wrong methods 405. */
 export class Router {
-  private readonly routes: Route[] = [];
+  /** Routes by their number of segments, in registration order. */
+  private readonly routes = new Map<number, Route[]>();
   private readonly options: RouterOptions;
 
   constructor(options: RouterOptions) {
@@ -84,7 +87,10 @@ export class Router {
 
   /** Registers `handler` for `method` and a pattern like `/v1/services/:id`. */
   on(method: string, pattern: string, handler: Handler): this {
-    this.routes.push({ method, segments: pattern.split("/").filter(Boolean), handler });
+    const segments = pattern.split("/").filter(Boolean);
+    const same = this.routes.get(segments.length) ?? [];
+    same.push({ method, segments, name: "/" + segments.join("/"), handler });
+    this.routes.set(segments.length, same);
     return this;
   }
 
@@ -163,29 +169,22 @@ export class Router {
   ): { handler: Handler; params: Record<string, string>; route: string } {
     const parts = path.split("/").filter(Boolean);
     let pathMatched = false;
-    for (const route of this.routes) {
-      if (route.segments.length !== parts.length) continue;
+    for (const route of this.routes.get(parts.length) ?? []) {
+      if (!route.segments.every((seg, i) => seg.startsWith(":") || seg === parts[i])) continue;
       const params: Record<string, string> = {};
       let ok = true;
-      for (let i = 0; i < parts.length; i++) {
-        const seg = route.segments[i] as string;
+      route.segments.forEach((seg, i) => {
+        if (!seg.startsWith(":")) return;
         const part = parts[i] as string;
-        if (seg.startsWith(":")) {
-          try {
-            params[seg.slice(1)] = decodeURIComponent(part);
-          } catch {
-            ok = false;
-            break;
-          }
-        } else if (seg !== part) {
+        try {
+          params[seg.slice(1)] = part.includes("%") ? decodeURIComponent(part) : part;
+        } catch {
           ok = false;
-          break;
         }
-      }
+      });
       if (!ok) continue;
       pathMatched = true;
-      if (route.method === method)
-        return { handler: route.handler, params, route: "/" + route.segments.join("/") };
+      if (route.method === method) return { handler: route.handler, params, route: route.name };
     }
     if (pathMatched)
       throw new HttpError(405, "method_not_allowed", `method ${method} is not allowed on ${path}`);
