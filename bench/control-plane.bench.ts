@@ -377,6 +377,30 @@ export async function run(): Promise<Row[]> {
       ratio: value / baseline,
     });
     const writes = `${SINGLE_WRITES} PUT /v1/services, log level info`;
+    /** A single-write run's rows: its rate, its ratios (judged against the target or not), latency, CPU. */
+    const clientRows = (
+      r: LoadResult & { eventsPerSecond: number; cpCpuMs: number },
+      clients: number,
+      against: readonly { baseline: number; against: string; judged: boolean }[],
+    ): Row[] => [
+      row(`api single writes, ${clients} clients (${writes})`, r.eventsPerSecond, "events/s"),
+      ...against.map((a) =>
+        row(
+          `api single writes, ${clients} clients / ${a.against}`,
+          r.eventsPerSecond / a.baseline,
+          "× raw",
+          (a.judged ? vsRaw : info)(a.baseline, r.eventsPerSecond),
+        ),
+      ),
+      row(`api single write latency p50, ${clients} clients`, r.p50, "ms"),
+      row(`api single write latency p99, ${clients} clients`, r.p99, "ms"),
+      row(
+        `control plane CPU per single write, ${clients} clients (user + system)`,
+        r.cpCpuMs,
+        "ms",
+      ),
+    ];
+
     return [
       row(
         `raw jetstream publish (${raw.length} events, ${WINDOW} in flight, the API's bytes and guards, own stream; nats ${server.backend})`,
@@ -398,54 +422,26 @@ export async function run(): Promise<Row[]> {
         (r1.cpuMs + r2.cpuMs + r3.cpuMs) / 3,
         "ms",
       ),
-      row(
-        `api single writes, ${PEAK_CONCURRENCY} clients (${writes})`,
-        peak.eventsPerSecond,
-        "events/s",
-      ),
-      row(
-        `api single writes, ${PEAK_CONCURRENCY} clients / raw pipelined (peak against peak)`,
-        peak.eventsPerSecond / pipelined,
-        "× raw",
-        vsRaw(pipelined, peak.eventsPerSecond),
-      ),
-      row(
-        `api single writes, ${PEAK_CONCURRENCY} clients / raw at ${PEAK_CONCURRENCY} in flight`,
-        peak.eventsPerSecond / raw64,
-        "× raw",
-        info(raw64, peak.eventsPerSecond),
-      ),
-      row(`api single write latency p50, ${PEAK_CONCURRENCY} clients`, peak.p50, "ms"),
-      row(`api single write latency p99, ${PEAK_CONCURRENCY} clients`, peak.p99, "ms"),
-      row(
-        `control plane CPU per single write, ${PEAK_CONCURRENCY} clients (user + system)`,
-        peak.cpCpuMs,
-        "ms",
-      ),
-      row(
-        `api single writes, ${CONCURRENCY} clients (${writes})`,
-        single.eventsPerSecond,
-        "events/s",
-      ),
-      row(
-        `api single writes, ${CONCURRENCY} clients / raw at ${CONCURRENCY} in flight (equal concurrency)`,
-        single.eventsPerSecond / raw16,
-        "× raw",
-        vsRaw(raw16, single.eventsPerSecond),
-      ),
-      row(
-        `api single writes, ${CONCURRENCY} clients / raw pipelined (no target: ${CONCURRENCY} against ${WINDOW} in flight)`,
-        single.eventsPerSecond / pipelined,
-        "× raw",
-        info(pipelined, single.eventsPerSecond),
-      ),
-      row(`api single write latency p50, ${CONCURRENCY} clients`, single.p50, "ms"),
-      row(`api single write latency p99, ${CONCURRENCY} clients`, single.p99, "ms"),
-      row(
-        `control plane CPU per single write, ${CONCURRENCY} clients (user + system)`,
-        single.cpCpuMs,
-        "ms",
-      ),
+      ...clientRows(peak, PEAK_CONCURRENCY, [
+        { baseline: pipelined, against: "raw pipelined (peak against peak)", judged: true },
+        {
+          baseline: raw64,
+          against: `raw at ${PEAK_CONCURRENCY} in flight`,
+          judged: false,
+        },
+      ]),
+      ...clientRows(single, CONCURRENCY, [
+        {
+          baseline: raw16,
+          against: `raw at ${CONCURRENCY} in flight (equal concurrency)`,
+          judged: true,
+        },
+        {
+          baseline: pipelined,
+          against: `raw pipelined (no target: ${CONCURRENCY} against ${WINDOW} in flight)`,
+          judged: false,
+        },
+      ]),
       row(
         `load generator CPU per single write, ${CONCURRENCY} clients (own process, raw sockets)`,
         single.cpuMs,

@@ -1,9 +1,14 @@
 // The guarded, pipelined publish against a real server: the whole-stream expected
 // sequence refuses a writer whose view is behind, and a refused event stops the rest.
-import { test } from "node:test";
+import { test, type TestContext } from "node:test";
 import assert from "node:assert/strict";
 import { connect } from "@nats-io/transport-node";
-import { jetstream, jetstreamManager } from "@nats-io/jetstream";
+import {
+  jetstream,
+  jetstreamManager,
+  type JetStreamClient,
+  type JetStreamManager,
+} from "@nats-io/jetstream";
 import { startJetStream } from "../../harness/nats.ts";
 
 import { ensureStreams, EVENTS_STREAM } from "../../../libs/bus/streams.ts";
@@ -29,16 +34,23 @@ function upsert(id: string, version = 1): LbEvent {
   };
 }
 
-test("publishInOrder: pipelined in order; a stale stream position is refused and nothing after it is stored", async (t) => {
+/** A fresh server with the streams; stopped after the test. */
+async function freshStreams(
+  t: TestContext,
+): Promise<{ js: JetStreamClient; jsm: JetStreamManager }> {
   const server = await startJetStream();
   const nc = await connect(server.connectOptions);
   t.after(async () => {
     await nc.close();
     await server.stop();
   });
-  const js = jetstream(nc);
   const jsm = await jetstreamManager(nc);
   await ensureStreams(jsm);
+  return { js: jetstream(nc), jsm };
+}
+
+test("publishInOrder: pipelined in order; a stale stream position is refused and nothing after it is stored", async (t) => {
+  const { js, jsm } = await freshStreams(t);
   const subjects = new Map<string, number>();
   const target = (position: number) => ({ js, position });
   const items = (events: LbEvent[]) =>
@@ -80,15 +92,7 @@ test("publishInOrder: pipelined in order; a stale stream position is refused and
 });
 
 test("publishInOrder: a batch chained to a refused one in flight is refused even where its sequence matches", async (t) => {
-  const server = await startJetStream();
-  const nc = await connect(server.connectOptions);
-  t.after(async () => {
-    await nc.close();
-    await server.stop();
-  });
-  const js = jetstream(nc);
-  const jsm = await jetstreamManager(nc);
-  await ensureStreams(jsm);
+  const { js, jsm } = await freshStreams(t);
   const one = (event: LbEvent) => [{ event, expectedLastSubjectSeq: 0 }];
   assert.equal((await publishInOrder({ js, position: 0 }, one(upsert("base")))).prefix, 1);
   // Another writer appends at 2 while this one believes the stream ends at 1.
