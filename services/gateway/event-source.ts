@@ -3,8 +3,10 @@
 //
 // - One filter subject `lbaas.evt.<group>.>` (2.9.10 has no filter arrays): the
 //   server never delivers events of other groups.
-// - Bootstrap reads into memory first and folds only a complete read: a read cut
-//   by a server restart starts over instead of folding half a snapshot twice.
+// - Bootstrap reads into memory first (libs/bus readLastPerSubjectEach, a callback
+//   read: ~20% faster than the async iterator at 20,000 subjects) and folds only a
+//   complete read: a read cut by a server restart starts over instead of folding
+//   half a snapshot twice.
 // - Following starts at loop.nextSeq (one past the last delivered message) and
 //   libs/bus followFrom keeps its own cursor through reconnects and server
 //   restarts (no gap, no duplicate). Should the follower itself fail, it is
@@ -12,7 +14,7 @@
 import type { JetStreamClient } from "@nats-io/jetstream";
 import { setTimeout as sleep } from "node:timers/promises";
 import { followFrom, type Follower } from "../../libs/bus/follow.ts";
-import { readLastPerSubject } from "../../libs/bus/read.ts";
+import { readLastPerSubjectEach, type MessageView } from "../../libs/bus/read.ts";
 import { EVENTS_STREAM } from "../../libs/bus/streams.ts";
 import { groupFilterOf } from "../../libs/events/event.ts";
 import type { ApplyLoop } from "./apply-loop.ts";
@@ -43,8 +45,9 @@ export async function bootstrap(o: EventSourceOptions): Promise<boolean> {
     const started = performance.now();
     const read: RawMessage[] = [];
     try {
-      for await (const m of readLastPerSubject(o.js, EVENTS_STREAM, filter, { signal: o.signal }))
-        read.push({ seq: m.seq, subject: m.subject, data: m.data });
+      const keep = (m: MessageView): void =>
+        void read.push({ seq: m.seq, subject: m.subject, data: m.data });
+      await readLastPerSubjectEach(o.js, EVENTS_STREAM, filter, keep, { signal: o.signal });
     } catch (err) {
       const delay = retryDelayMs(attempt, RETRY);
       o.onReadError?.(err, "bootstrap", delay);
