@@ -42,38 +42,6 @@ export function readLastPerSubject(
   });
 }
 
-/**
- * `readLastPerSubject` for a synchronous visitor, at close to the client's own
- * speed (see ordered-visit.ts): calls `visit` with the last message of every
- * subject matching `filterSubject`, in stream order (plus, like
- * `readLastPerSubject`, messages appended while reading), and resolves with the
- * number visited. The `MessageView` is one object reused for every message:
- * valid during the call only (its `data` stays valid). An empty stream or filter
- * resolves with 0. `visit` returning "stop" ends the read after that message; an
- * exception of `visit` ends it and is rethrown as is.
- *
- * Failures: `BusError` `read_failed` / `no_stream` / `timeout`. `signal` ends the
- * read early without an error.
- */
-export function readLastPerSubjectEach(
-  js: JetStreamClient,
-  stream: string,
-  filterSubject: string,
-  visit: (m: MessageView) => VisitResult,
-  opts: { readonly signal?: AbortSignal } = {},
-): Promise<number> {
-  return orderedVisit(
-    js,
-    {
-      stream,
-      filterSubject,
-      start: { lastPerSubject: true },
-      ...(opts.signal !== undefined ? { signal: opts.signal } : {}),
-    },
-    visit,
-  );
-}
-
 /** Where a replay stops (inclusive). */
 export type ReplayBound =
   | { readonly toSeq: number }

@@ -3,12 +3,7 @@ import assert from "node:assert/strict";
 import { setTimeout as sleep } from "node:timers/promises";
 import { appendEvent } from "../../../libs/bus/append.ts";
 import { isBusError } from "../../../libs/bus/errors.ts";
-import {
-  lastSequence,
-  readLastPerSubject,
-  readLastPerSubjectEach,
-  replay,
-} from "../../../libs/bus/read.ts";
+import { lastSequence, readLastPerSubject, replay } from "../../../libs/bus/read.ts";
 import type { BusMessage } from "../../../libs/bus/read.ts";
 import { ensureStreams, EVENTS_STREAM } from "../../../libs/bus/streams.ts";
 import { bytes, collect, text, uniqueGroup, useJetStream } from "./fixture.ts";
@@ -50,30 +45,6 @@ test("the last event of each subject is read back, and only that", async () => {
   assert.equal(got[0]?.headers.get("Lbaas-Event-Type"), "ServiceUpserted");
   assert.equal(got[0]?.subject, `lbaas.evt.${group}.service.a`);
   assert.ok(got[0]?.time instanceof Date && Math.abs(got[0].time.getTime() - Date.now()) < 60_000);
-});
-
-test("the callback read of the last events visits the same messages, in order", async () => {
-  const group = uniqueGroup("lpse");
-  await history(group, ["a", "b", "c"], 3);
-  const filter = `lbaas.evt.${group}.>`;
-  const seen: string[] = [];
-  const seqs: number[] = [];
-  const n = await readLastPerSubjectEach(f.js, EVENTS_STREAM, filter, (m) => {
-    seen.push(`${m.subject.split(".").at(-1)}:${text(m.data)}`);
-    seqs.push(m.seq);
-  });
-  const iterated = await collect(readLastPerSubject(f.js, EVENTS_STREAM, filter));
-  assert.equal(n, 3);
-  assert.deepEqual(seen, ["a:a.v3", "b:b.v3", "c:c.v3"]);
-  assert.deepEqual(
-    seqs,
-    iterated.map((m) => m.seq),
-  );
-  const none = uniqueGroup("none");
-  assert.equal(
-    await readLastPerSubjectEach(f.js, EVENTS_STREAM, `lbaas.evt.${none}.>`, () => undefined),
-    0,
-  );
 });
 
 test("reading the last events of an empty stream or filter ends at once", async () => {
