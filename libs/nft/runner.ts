@@ -33,10 +33,22 @@ export interface NftRunResult {
   readonly stdout: string;
 }
 
+/** Options of one apply. */
+export interface ApplyOptions {
+  /** Only check the script against the kernel (`nft -c`), commit nothing. */
+  readonly check?: boolean;
+  /**
+   * Work that can overlap nft: called at most once, synchronously, once nft runs
+   * (an executor may not call it at all; the caller then does the work after).
+   * Must not throw.
+   */
+  readonly whileRunning?: () => void;
+}
+
 /** Runs nft; the seam that tests fake (FakeNft implements it in memory). */
 export interface NftExecutor {
   /** Applies `tx` atomically (or only checks it when `check`). Rejects with NftError. */
-  applyTransaction(tx: Transaction, opts?: { readonly check?: boolean }): Promise<NftRunResult>;
+  applyTransaction(tx: Transaction, opts?: ApplyOptions): Promise<NftRunResult>;
   /** `nft -j list table inet NAME`, parsed; rejects with NftError (object_not_found if absent). */
   listTableJson(table: string): Promise<unknown>;
 }
@@ -85,10 +97,7 @@ export class NftRunner implements NftExecutor {
   }
 
   /** Prints `tx` (render/script.ts) and applies it; see {@link NftRunner.apply}. */
-  applyTransaction(
-    tx: Transaction,
-    opts: { readonly check?: boolean } = {},
-  ): Promise<NftRunResult> {
+  applyTransaction(tx: Transaction, opts: ApplyOptions = {}): Promise<NftRunResult> {
     return this.apply(toScript(tx), opts);
   }
 
@@ -96,9 +105,10 @@ export class NftRunner implements NftExecutor {
    * Writes `script` to a file in a fresh private directory, runs `nft -f FILE`
    * (or `nft -c -f FILE`) and removes the directory. Resolves with the wall-clock
    * duration (file write included); rejects with a classified NftError, in which
-   * case the kernel still holds its previous ruleset. An empty script is not run.
+   * case the kernel still holds its previous ruleset. An empty script is not run
+   * (and `whileRunning` is not called). `whileRunning` runs once nft was spawned.
    */
-  async apply(script: string, opts: { readonly check?: boolean } = {}): Promise<NftRunResult> {
+  async apply(script: string, opts: ApplyOptions = {}): Promise<NftRunResult> {
     if (script === "") return { durationMs: 0, stdout: "" };
     const started = performance.now();
     let dir: string;
@@ -113,7 +123,8 @@ export class NftRunner implements NftExecutor {
     }
     try {
       const file = join(dir, "ruleset.nft");
-      const result = await this.exec([...(opts.check === true ? ["-c"] : []), "-f", file], file);
+      const args = [...(opts.check === true ? ["-c"] : []), "-f", file];
+      const result = await this.exec(args, file, opts.whileRunning);
       return { ...result, durationMs: performance.now() - started };
     } finally {
       await rm(dir, { recursive: true, force: true }).catch(() => undefined);
@@ -139,8 +150,13 @@ export class NftRunner implements NftExecutor {
   /**
    * Runs nft with `args`. `scriptFile`, when given, is shown as `ruleset.nft` in
    * error messages and stderr, so that they do not vary with the temp path.
+   * `whileRunning` is called once the child was spawned and its listeners are set.
    */
-  private exec(args: readonly string[], scriptFile?: string): Promise<NftRunResult> {
+  private exec(
+    args: readonly string[],
+    scriptFile?: string,
+    whileRunning?: () => void,
+  ): Promise<NftRunResult> {
     const nft = this.options.nftPath ?? "nft";
     const [cmd, argv] =
       this.options.netns === undefined
@@ -184,6 +200,7 @@ export class NftRunner implements NftExecutor {
           "";
         reject(new NftError(code, `nft ${shown}: ${first.toLowerCase()}`, stderr, exitCode));
       });
+      whileRunning?.();
     });
   }
 }

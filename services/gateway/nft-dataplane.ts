@@ -29,7 +29,7 @@ export function nftDataplane(o: NftDataplaneOptions): Dataplane {
     };
   }
   const checkOnly: NftExecutor = {
-    applyTransaction: (tx) => real.applyTransaction(tx, { check: true }),
+    applyTransaction: (tx, opts) => real.applyTransaction(tx, { ...opts, check: true }),
     listTableJson: (table) => real.listTableJson(table),
   };
   const syncer = new Syncer({ executor: checkOnly, settings: o.settings });

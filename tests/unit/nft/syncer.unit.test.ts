@@ -16,7 +16,7 @@ import {
   type Ruleset,
   type Transaction,
 } from "../../../libs/nft/render/index.ts";
-import type { NftRunResult } from "../../../libs/nft/runner.ts";
+import type { ApplyOptions, NftRunResult } from "../../../libs/nft/runner.ts";
 import { DEFAULT_GATEWAY_SETTINGS } from "../../../libs/nft/settings.ts";
 import { Syncer } from "../../../libs/nft/syncer.ts";
 import { inventoryArb, settingsArb } from "./arbitraries.ts";
@@ -168,4 +168,34 @@ test("syncer: input the render refuses is reported as before, keeps the kernel, 
   await assert.rejects(syncer.sync(bad), (err) => isRenderError(err, "unsafe_address"));
   assert.equal(fake.dump(), freshDump(one));
   assert.equal((await syncer.sync(one)).kind, "full");
+});
+
+/** A fake that runs the overlap hook like the real runner (once nft runs), counting calls. */
+class OverlappingFake extends FakeNft {
+  hooks = 0;
+  override applyTransaction(tx: Transaction, opts?: ApplyOptions): Promise<NftRunResult> {
+    if (opts?.whileRunning !== undefined) {
+      this.hooks++;
+      opts.whileRunning();
+    }
+    return super.applyTransaction(tx, opts);
+  }
+}
+
+test("syncer: a full sync hashes while nft runs when the executor allows, same hashes either way", async () => {
+  const overlapping = new OverlappingFake();
+  const withHook = new Syncer({ executor: overlapping, settings: DEFAULT_GATEWAY_SETTINGS });
+  const plain = new Syncer({ executor: new FakeNft(), settings: DEFAULT_GATEWAY_SETTINGS });
+  const cases: readonly [Inventory, "full" | "incremental"][] = [
+    [A, "full"],
+    [B, "incremental"],
+  ];
+  for (const [inv, kind] of cases) {
+    const a = await withHook.sync(inv);
+    const b = await plain.sync(inv);
+    assert.equal(a.kind, kind);
+    assert.equal(a.hash, b.hash);
+    assert.equal(a.hash, rulesetHash(buildRuleset(inv, DEFAULT_GATEWAY_SETTINGS)));
+  }
+  assert.equal(overlapping.hooks, 1, "only the full sync has work to overlap");
 });
