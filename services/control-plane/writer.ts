@@ -39,6 +39,8 @@ import {
   refuseAll,
   settleView,
   type DecidedGroup,
+  type GroupContext,
+  type Unfinished,
   type WriteJob,
 } from "./write-group.ts";
 
@@ -82,8 +84,11 @@ export class Writer {
   private exclusive = false;
   private readonly o: WriterOptions;
 
+  private readonly groupContext: GroupContext;
+
   constructor(options: WriterOptions) {
     this.o = options;
+    this.groupContext = { ...options, context: (stamp) => this.context(stamp) };
   }
 
   private context(stamp: Stamp): WriteContext {
@@ -208,12 +213,11 @@ export class Writer {
         // recover answers every write; should it fail (a bug), none is left hanging
         // (answering a write twice keeps the first answer).
         this.runExclusively(() =>
-          this.recover(g, later).catch((err: unknown) => this.failed(err, all)),
+          this.recover(g, landed, later).catch((err: unknown) => this.failed(err, all)),
         );
         return;
       }
-      settleView(this.o, g.tentative, g.events, g.result, landed);
-      answerLanded(g.planned, g.result, landed);
+      this.settle(g, g.result, landed);
     }
     this.pump();
   }
@@ -224,20 +228,19 @@ export class Writer {
    * takes them back newest first, settles `group`, then catches up and decides every
    * unfinished write again, one group at a time, until all are through or refused.
    */
-  private async recover(group: SentGroup, later: readonly SentGroup[]): Promise<void> {
+  private async recover(
+    group: SentGroup,
+    landed: number,
+    later: readonly SentGroup[],
+  ): Promise<void> {
     const out = group.result as PublishOutcome;
-    await Promise.all(later.map((g) => g.outcome));
+    const outcomes = await Promise.all(later.map((g) => g.outcome));
+    const laterUnfinished: Unfinished[][] = [];
     for (let i = later.length - 1; i >= 0; i--) {
-      const g = later[i] as SentGroup;
       this.o.metrics.conflicts.inc({ reason: "chained" });
-      settleView(this.o, g.tentative, g.events, await g.outcome, 0);
+      laterUnfinished[i] = this.settle(later[i] as SentGroup, outcomes[i] as PublishOutcome, 0);
     }
-    const landed = landedOf(group.tentative, out);
-    settleView(this.o, group.tentative, group.events, out, landed);
-    let unfinished = [
-      ...answerLanded(group.planned, out, landed),
-      ...later.flatMap((g) => g.planned.map((p) => ({ job: p.job, notPublished: p.events }))),
-    ];
+    let unfinished = [...this.settle(group, out, landed), ...laterUnfinished.flat()];
     let error = out.failure?.error ?? new Error("acknowledged out of order");
     for (let attempt = group.attempt; unfinished.length > 0; attempt++) {
       const next = await this.afterFailure(error, attempt);
@@ -251,11 +254,18 @@ export class Writer {
       }
       if (retried === null) return;
       const result = await retried.outcome;
-      const n = landedOf(retried.tentative, result);
-      settleView(this.o, retried.tentative, retried.events, result, n);
-      unfinished = answerLanded(retried.planned, result, n);
+      unfinished = this.settle(retried, result, landedOf(retried.tentative, result));
       error = result.failure?.error ?? new Error("acknowledged out of order");
     }
+  }
+
+  /**
+   * Settles `group`'s publish (`landed` leading events landed where predicted): the view
+   * keeps those and rolls back the rest, whole writes are answered; returns the others.
+   */
+  private settle(group: SentGroup, out: PublishOutcome, landed: number): Unfinished[] {
+    settleView(this.o, group.tentative, group.events, out, landed);
+    return answerLanded(group.planned, out, landed);
   }
 
   /**
@@ -269,7 +279,7 @@ export class Writer {
       for (const j of jobs) j.resolve(refused);
       return null;
     }
-    const decided = decideGroup({ ...this.o, context: (stamp) => this.context(stamp) }, jobs);
+    const decided = decideGroup(this.groupContext, jobs);
     if (decided === null) return null;
     const outcome = this.send(decided.tentative, decided.events, this.lastInFlightMsgId());
     return { ...decided, attempt, outcome, result: null };
